@@ -1,0 +1,105 @@
+// The build plan: what a Containerfile asks for, after parsing, ARG expansion and stage resolution,
+// before any LLB exists. Pure data; text → plan → graph → bytes.
+import type { SourceRange } from '../diagnostics.js';
+import type { Platform } from '../platform.js';
+
+/** A value from the Containerfile (after expansion) with the range it was written at. */
+export interface Located<T> {
+  value: T;
+  range: SourceRange;
+}
+
+export type StageBase =
+  | { kind: 'scratch' }
+  /** `ref` is normalised like Docker: `alpine` → `docker.io/library/alpine:latest` (digest kept when pinned). */
+  | { kind: 'image'; ref: string; written: string }
+  /** FROM <earlier stage name>. */
+  | { kind: 'stage'; stage: number };
+
+export type CopyFrom =
+  | { kind: 'context' }
+  | { kind: 'stage'; stage: number }
+  | { kind: 'image'; ref: string; written: string };
+
+/** `--chown=user[:group]` as written (names, or decimal ids as strings). */
+export interface Chown {
+  user: string;
+  group?: string;
+}
+
+export interface CopyStep {
+  kind: 'copy';
+  instruction: 'COPY' | 'ADD';
+  range: SourceRange;
+  /** Progress name as BuildKit users know it, e.g. `COPY kernel /unikernel/kernel`. */
+  description: string;
+  from: CopyFrom;
+  /** Source paths after expansion, as written (relative to the context or the source stage). Never empty. */
+  sources: Located<string>[];
+  /** Destination after expansion, made absolute against WORKDIR; a trailing `/` is kept. */
+  dest: Located<string>;
+  /** Permission bits from `--chmod` (octal in the file). */
+  chmod?: number;
+  chown?: Chown;
+  /** `--link` is accepted; every punch layer is independent of its parent already. */
+  link: boolean;
+  /** ADD of local files: tar archives are unpacked. */
+  unpack: boolean;
+}
+
+export interface Label {
+  key: string;
+  value: string;
+  range: SourceRange;
+}
+
+/**
+ * What a stage's instructions do to the image config, applied on top of the base image's config.
+ * Lists are in file order; the last write wins where Docker says so.
+ */
+export interface StageConfig {
+  /** ENV pairs in order (a later key replaces an earlier one, base env included). */
+  env: Located<[string, string]>[];
+  entrypoint?: Located<string[]>;
+  cmd?: Located<string[]>;
+  workdir?: Located<string>;
+  user?: Located<string>;
+  /** `80/tcp` form. */
+  exposedPorts: Located<string>[];
+  /** Labels in file order, duplicates kept (the last one wins when merged). */
+  labels: Label[];
+  stopSignal?: Located<string>;
+  volumes: Located<string>[];
+}
+
+export interface HistoryStep {
+  /** Docker-like `created_by`, e.g. `COPY kernel /unikernel/kernel # buildkit`. */
+  createdBy: string;
+  emptyLayer: boolean;
+}
+
+export interface Stage {
+  index: number;
+  /** Lower-cased `AS name`, if any. */
+  name?: string;
+  /** The FROM instruction. */
+  range: SourceRange;
+  base: StageBase;
+  /** FROM --platform, when given. */
+  platform?: Located<Platform>;
+  steps: CopyStep[];
+  config: StageConfig;
+  history: HistoryStep[];
+}
+
+export interface Plan {
+  /** File name used in diagnostics. */
+  file: string;
+  /** Parser directives (`# syntax=`, `# escape=`), keys lower-cased. */
+  directives: Record<string, string>;
+  stages: Stage[];
+  /** Index of the stage to build (`--target`, else the last). */
+  target: number;
+  /** Build args that were given but not declared by any ARG (Docker warns about these). */
+  unusedBuildArgs: string[];
+}
