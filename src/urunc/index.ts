@@ -1,0 +1,29 @@
+// urunc metadata: what urunc accepts, build-time validation, /urunc.json bytes, command-line consistency.
+export {
+  URUNC_PREFIX,
+  KNOWN_KEYS,
+  REQUIRED_KEYS,
+  RUNTIME_ONLY_KEYS,
+  HYPERVISORS,
+  UNIKERNEL_TYPES,
+  SUPPORTED_PAIRS,
+  MAX_VALUE_BYTES,
+  GO_BOOLS,
+  fullKey,
+  type KnownKey,
+} from './keys.js';
+export { validateUrunc, type LabelInput, type UruncContext, type UruncResult } from './validate.js';
+export { renderUruncJson, parseUruncJson } from './json.js';
+export { reconcileCommandLine, type CommandLineInput, type CommandLine } from './cmdline.js';
+export { unikraftBasePlatform } from './platform.js';
+export {
+  producedByCopy,
+  stageFiles,
+  findProduced,
+  type ProducedPath,
+  type SourceKindOracle,
+  type StageFiles,
+  type Presence,
+} from './produced.js';
+export { goClean, pathProblem } from './paths.js';
+export { compareBytes } from './order.js';
