@@ -1,0 +1,20 @@
+// LLB: build a graph of immutable States and marshal it to a BuildKit pb.Definition, byte-compatible
+// with Go's client/llb (see docs/buildkit-protocol.md §2 and testdata/llb-golden.txt).
+export { State, scratch, type ExecOptions } from './state.js';
+export { image, local, type ImageOptions, type LocalOptions } from './source.js';
+export { FileAction, copy, mkfile, mkdir, rm } from './fileaction.js';
+export type { ChownSpec, CopyInfo, MkdirInfo, MkfileInfo, RmInfo, UserSpec } from './vertex.js';
+export { marshal, type MarshalOptions } from './marshal.js';
+export {
+  decodeDefinition,
+  encodeDefinition,
+  type DecodedDefinition,
+  type DecodedOp,
+  type Definition,
+} from './definition.js';
+export type { OpMetadataValue } from './metadata.js';
+export { definitionToJSONLines, metadataToJSON, opToJSON } from './json.js';
+export { digestOf } from './digest.js';
+export { int64ToBigInt, int64ToNumber, type Int64 } from './int64.js';
+export { Caps, CUSTOM_NAME_KEY } from './caps.js';
+export type { Platform } from '../platform.js';

@@ -1,0 +1,71 @@
+// State → Definition, as Go's State.Marshal: post-order walk, ops deduplicated by digest, terminal op last.
+import { pb } from '../gen/pb.js';
+import type { Platform } from '../platform.js';
+import { Caps } from './caps.js';
+import type { Definition } from './definition.js';
+import { digestOf } from './digest.js';
+import { mergeMetadata, sortedRecord, type OpMetadataValue } from './metadata.js';
+import { opOf, vertexInputs } from './ops.js';
+import type { State } from './state.js';
+import type { Output, Vertex } from './vertex.js';
+
+export interface MarshalOptions {
+  /** Platform for ops whose state has none (Go's llb.LinuxAmd64 and friends). */
+  platform: Platform;
+}
+
+/** The LLB definition of `state`; empty (no ops) for scratch, which has nothing to build. */
+export function marshal(state: State, opts: MarshalOptions): Definition {
+  const root = state.output;
+  if (!root) return { def: [], metadata: {} };
+
+  const digests = new Map<Vertex, string>();
+  const def: Uint8Array[] = [];
+  const metadata = new Map<string, OpMetadataValue>();
+  // Go's sourceMapCollector: one (here always empty) locations entry per op, the terminal op excepted.
+  const locations: Record<string, pb.Locations.$Properties> = {};
+  const ctx = {
+    defaultPlatform: opts.platform,
+    digestOf: (o: Output): string => {
+      const d = digests.get(o.vertex);
+      if (d === undefined) throw new Error('internal: LLB input marshalled after its user');
+      return d;
+    },
+  };
+
+  const visit = (v: Vertex): void => {
+    if (digests.has(v)) return;
+    for (const input of vertexInputs(v)) visit(input.vertex);
+    const { op, metadata: md } = opOf(v, ctx);
+    const bytes = pb.Op.encode(op).finish();
+    const dgst = digestOf(bytes);
+    digests.set(v, dgst);
+    // Equal ops (same digest) from different vertices appear once, with their metadata merged.
+    if (!metadata.has(dgst)) {
+      def.push(bytes);
+      locations[dgst] = {};
+    }
+    metadata.set(dgst, mergeMetadata(metadata.get(dgst), md));
+  };
+  visit(root.vertex);
+
+  const terminal = pb.Op.encode({ inputs: [{ digest: ctx.digestOf(root), index: root.index }] }).finish();
+  const terminalDigest = digestOf(terminal);
+  def.push(terminal);
+  metadata.set(terminalDigest, mergeMetadata(metadata.get(terminalDigest), terminalMetadata([...metadata.values()])));
+
+  const sorted: Record<string, OpMetadataValue> = {};
+  for (const [k, v] of metadata) sorted[k] = v;
+  return { def, metadata: sortedRecord(sorted), source: { locations: sortedRecord(locations) } };
+}
+
+/** The terminal op declares the features the whole definition relies on (Go's State.Marshal). */
+function terminalMetadata(all: OpMetadataValue[]): OpMetadataValue {
+  const caps: Record<string, boolean> = { [Caps.constraints]: true, [Caps.platform]: true };
+  for (const m of all) {
+    if (m.ignore_cache) caps[Caps.metaIgnoreCache] = true;
+    if (m.description && Object.keys(m.description).length > 0) caps[Caps.metaDescription] = true;
+    if (m.export_cache) caps[Caps.metaExportCache] = true;
+  }
+  return { caps: sortedRecord(caps) };
+}

@@ -1,0 +1,102 @@
+// Source states: container images and local (session) directories, with the attrs and caps of §2.3.
+import { isReferenceError, normalizeReference } from '../oci/reference.js';
+import type { Platform } from '../platform.js';
+import { Caps } from './caps.js';
+import { goJSON } from './gojson.js';
+import { sortedRecord } from './metadata.js';
+import { State } from './state.js';
+import type { SourceVertex } from './vertex.js';
+
+export interface ImageOptions {
+  platform?: Platform;
+  /** `pull` always asks the registry, `local` prefers the daemon's store; `default` sets nothing. */
+  resolveMode?: 'default' | 'pull' | 'local';
+  customName?: string;
+}
+
+export interface LocalOptions {
+  /** `local.session`: the session that serves this directory (frontends: BUILDKIT_SESSION_ID). */
+  sessionId?: string;
+  /** `local.unique`, used only without a session (Go puts a random id there; here the caller picks a stable one). */
+  unique?: string;
+  includePatterns?: string[];
+  excludePatterns?: string[];
+  followPaths?: string[];
+  sharedKeyHint?: string;
+  customName?: string;
+}
+
+function sourceState(v: Omit<SourceVertex, 'kind'>, statePlatform: Platform | undefined): State {
+  const vertex: SourceVertex = Object.freeze({
+    kind: 'source',
+    ...v,
+    attrs: Object.freeze(sortedRecord(v.attrs)),
+    caps: Object.freeze([...v.caps]),
+  });
+  return new State({ vertex, index: 0 }, statePlatform);
+}
+
+/** A container image, e.g. `image('alpine')` → `docker-image://docker.io/library/alpine:latest`. */
+export function image(ref: string, opts: ImageOptions = {}): State {
+  const normalized = normalizeReference(ref);
+  if (isReferenceError(normalized)) {
+    throw new Error(`invalid image reference "${ref}": ${normalized.error}`);
+  }
+  const attrs: Record<string, string> = {};
+  const caps: string[] = [Caps.sourceImage];
+  const mode = opts.resolveMode ?? 'default';
+  if (mode !== 'default') attrs['image.resolvemode'] = mode;
+  // Only a forced pull changes what an old daemon would do, so only it declares the cap (as Go does).
+  if (mode === 'pull') caps.push(Caps.sourceImageResolveMode);
+  return sourceState(
+    {
+      identifier: `docker-image://${normalized}`,
+      attrs,
+      caps,
+      platformSpecific: true,
+      platform: opts.platform,
+      customName: opts.customName,
+    },
+    opts.platform,
+  );
+}
+
+/** A directory the client sends over the session, e.g. the build context. */
+export function local(name: string, opts: LocalOptions = {}): State {
+  if (name === '') throw new Error('local source needs a name (the session directory, e.g. "context")');
+  const attrs: Record<string, string> = {};
+  const caps: string[] = [Caps.sourceLocal];
+  if (opts.sessionId !== undefined && opts.sessionId !== '') {
+    attrs['local.session'] = opts.sessionId;
+    caps.push(Caps.sourceLocalSessionId);
+  } else if (opts.unique !== undefined && opts.unique !== '') {
+    attrs['local.unique'] = opts.unique;
+    caps.push(Caps.sourceLocalUnique);
+  }
+  const lists: [string[] | undefined, string, string][] = [
+    [opts.includePatterns, 'local.includepattern', Caps.sourceLocalIncludePatterns],
+    [opts.excludePatterns, 'local.excludepatterns', Caps.sourceLocalExcludePatterns],
+    [opts.followPaths, 'local.followpaths', Caps.sourceLocalFollowPaths],
+  ];
+  for (const [list, attr, cap] of lists) {
+    if (list && list.length > 0) {
+      attrs[attr] = goJSON(list);
+      caps.push(cap);
+    }
+  }
+  if (opts.sharedKeyHint !== undefined && opts.sharedKeyHint !== '') {
+    attrs['local.sharedkeyhint'] = opts.sharedKeyHint;
+    caps.push(Caps.sourceLocalSharedKeyHint);
+  }
+  return sourceState(
+    {
+      identifier: `local://${name}`,
+      attrs,
+      caps,
+      platformSpecific: false,
+      platform: undefined,
+      customName: opts.customName,
+    },
+    undefined,
+  );
+}

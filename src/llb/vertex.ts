@@ -1,0 +1,101 @@
+// The graph behind a State: immutable vertices, each marshalled to one pb.Op. Only this package builds them.
+import type { Platform } from '../platform.js';
+
+/** One output of a vertex (source and file ops have one, index 0; exec numbers its mounts' outputs). */
+export interface Output {
+  readonly vertex: Vertex;
+  readonly index: number;
+}
+
+export type Vertex = SourceVertex | FileVertex | ExecVertex;
+
+export interface SourceVertex {
+  readonly kind: 'source';
+  readonly identifier: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly caps: readonly string[];
+  /** Only image sources carry a platform on their op (`platformSpecificSource`). */
+  readonly platformSpecific: boolean;
+  /** Platform given to the source itself; else the marshal default. */
+  readonly platform: Platform | undefined;
+  readonly customName: string | undefined;
+}
+
+export interface FileVertex {
+  readonly kind: 'file';
+  /** The state the actions apply to; undefined for scratch. */
+  readonly base: Output | undefined;
+  /** Working directory of the base state: relative action paths resolve against it. */
+  readonly baseDir: string;
+  readonly platform: Platform | undefined;
+  /** The action chain in execution order (first action applies to `base`, each next one to the previous result). */
+  readonly actions: readonly FileActionSpec[];
+  readonly customName: string | undefined;
+}
+
+export interface ExecVertex {
+  readonly kind: 'exec';
+  /** Root filesystem; undefined for scratch. */
+  readonly root: Output | undefined;
+  readonly platform: Platform | undefined;
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly cwd: string;
+  readonly customName: string | undefined;
+}
+
+/** A numeric id, or a name looked up in the base state's /etc/passwd or /etc/group (`root` means 0). */
+export type UserSpec = { readonly id: number } | { readonly name: string };
+
+export interface ChownSpec {
+  readonly user: UserSpec;
+  readonly group?: UserSpec;
+}
+
+export interface CopyInfo {
+  createDestPath?: boolean;
+  allowWildcard?: boolean;
+  allowEmptyWildcard?: boolean;
+  /** Copy the contents of a source directory, not the directory itself. */
+  dirCopyContents?: boolean;
+  followSymlinks?: boolean;
+  /** Unpack a source archive (ADD semantics). */
+  attemptUnpack?: boolean;
+  /** Full file mode to set on copied files; unset keeps the source modes. */
+  mode?: number;
+  chown?: ChownSpec;
+  /** Modification time in nanoseconds since the epoch; unset keeps the source times. */
+  timestamp?: bigint;
+  includePatterns?: string[];
+  excludePatterns?: string[];
+}
+
+export interface MkfileInfo {
+  chown?: ChownSpec;
+  timestamp?: bigint;
+}
+
+export interface MkdirInfo {
+  makeParents?: boolean;
+  chown?: ChownSpec;
+  timestamp?: bigint;
+}
+
+export interface RmInfo {
+  allowNotFound?: boolean;
+  allowWildcard?: boolean;
+}
+
+export type FileActionSpec =
+  | {
+      readonly kind: 'copy';
+      /** Copy source; undefined when copying out of scratch. */
+      readonly src: Output | undefined;
+      readonly srcDir: string;
+      readonly srcPath: string;
+      readonly dest: string;
+      readonly info: Readonly<CopyInfo>;
+    }
+  | { readonly kind: 'mkfile'; readonly path: string; readonly mode: number; readonly data: Uint8Array; readonly info: Readonly<MkfileInfo> }
+  | { readonly kind: 'mkdir'; readonly path: string; readonly mode: number; readonly info: Readonly<MkdirInfo> }
+  | { readonly kind: 'rm'; readonly path: string; readonly info: Readonly<RmInfo> };
