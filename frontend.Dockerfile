@@ -1,0 +1,14 @@
+# The punch BuildKit frontend image: `#syntax=<this image>` in a Containerfile runs punch as the
+# gateway frontend. Build it with `npm run image` (which runs `npm run build` first).
+# NODE_IMAGE is any image with `node` (>= 20) on PATH; the default is public so it builds anywhere.
+ARG NODE_IMAGE=docker.io/library/node:20-alpine
+FROM ${NODE_IMAGE}
+COPY dist/punch.cjs /punch/punch.cjs
+# The frontend needs no network: it only talks to BuildKit over stdio.
+LABEL moby.buildkit.frontend.network.none="true"
+# Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit
+# refuses a build that needs a cap not listed here. This list must match what src/frontend
+# implements: none beyond the basics yet.
+LABEL moby.buildkit.frontend.caps=""
+# BuildKit runs the Entrypoint (Cmd is ignored).
+ENTRYPOINT ["node", "/punch/punch.cjs", "frontend"]
