@@ -1,0 +1,4 @@
+// Containerfile → Plan. The public face of src/containerfile/.
+export { buildPlan, type PlanOptions } from './plan.js';
+export { splitShellWords } from './lexer.js';
+export { parseDirectives } from './directives.js';

@@ -1,0 +1,329 @@
+// Containerfile text → Plan: stages, ARG scopes, FROM resolution, the target, and every problem as a
+// diagnostic with a position (never an exception).
+import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diagnostics.js';
+import { isReferenceError, normalizeReference } from '../oci/reference.js';
+import type { Plan, Stage, StageBase } from '../plan/types.js';
+import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
+import { expand, pieceRange, Reporter, scopeLookup, type Ctx, type Scope, type StageState } from './context.js';
+import { copyStep, type StageNames } from './copy.js';
+import { readFlags } from './flags.js';
+import * as meta from './metadata.js';
+import { readSource, type RawInstruction } from './source.js';
+import { blankWords, quotedWords, splitFlags, type Piece } from './words.js';
+
+export interface PlanOptions {
+  /** Name used in diagnostics. */
+  file: string;
+  /** `--build-arg` values. */
+  buildArgs: Record<string, string>;
+  /** `--target` (stage name). */
+  target?: string;
+  /** For TARGETPLATFORM/TARGETOS/TARGETARCH/TARGETVARIANT. */
+  targetPlatform: Platform;
+  /** For BUILDPLATFORM/BUILDOS/BUILDARCH/BUILDVARIANT. */
+  buildPlatform: Platform;
+  /** Env of a resolved base image (`K=V`), for `$VAR` expansion after FROM. */
+  baseEnv?: (ref: string) => string[] | undefined;
+}
+
+/** Build args Docker defines without an ARG (proxies): never reported as unused. */
+const PROXY_ARGS = new Set(
+  ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((n) => [n, n.toLowerCase()]),
+);
+
+export function platformArgs(target: Platform, build: Platform): Map<string, string> {
+  return new Map([
+    ['TARGETPLATFORM', formatPlatform(target)],
+    ['TARGETOS', target.os],
+    ['TARGETARCH', target.architecture],
+    ['TARGETVARIANT', target.variant ?? ''],
+    ['BUILDPLATFORM', formatPlatform(build)],
+    ['BUILDOS', build.os],
+    ['BUILDARCH', build.architecture],
+    ['BUILDVARIANT', build.variant ?? ''],
+  ]);
+}
+
+const UNSUPPORTED: Record<string, string> = {
+  RUN: 'RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it',
+  SHELL: 'SHELL is not supported: a unikernel image has no shell, and CMD/ENTRYPOINT are never wrapped in one',
+  HEALTHCHECK: 'HEALTHCHECK is not supported: urunc runs no health-check command inside a unikernel',
+  ONBUILD: 'ONBUILD is not supported by punch: write the instructions in the Containerfile that needs them',
+  MAINTAINER:
+    'MAINTAINER is deprecated and not supported by punch: use LABEL org.opencontainers.image.authors="…" instead',
+};
+
+const STAGE_NAME_RE = /^[a-z][a-z0-9-_.]*$/;
+
+function emptyStage(index: number, range: SourceRange, base: StageBase): Stage {
+  return {
+    index,
+    range,
+    base,
+    steps: [],
+    config: { env: [], exposedPorts: [], labels: [], volumes: [] },
+    history: [],
+  };
+}
+
+function envMap(list: readonly string[] | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const kv of list ?? []) {
+    const eq = kv.indexOf('=');
+    out.set(eq === -1 ? kv : kv.slice(0, eq), eq === -1 ? '' : kv.slice(eq + 1));
+  }
+  return out;
+}
+
+class Builder {
+  readonly report: Reporter;
+  readonly escape: string;
+  /** Global ARGs (before the first FROM) with their resolved values. */
+  readonly globals = new Map<string, string | undefined>();
+  readonly declared = new Set<string>();
+  readonly auto: Map<string, string>;
+  readonly stages: Stage[] = [];
+  readonly states: StageState[] = [];
+  readonly byName = new Map<string, number>();
+  /** Stage names as written on each FROM (unexpanded), for messages about references to later stages. */
+  readonly written = new Map<string, { index: number; line: number }>();
+
+  constructor(
+    readonly opts: PlanOptions,
+    escape: string,
+  ) {
+    this.report = new Reporter(opts.file);
+    this.escape = escape;
+    this.auto = platformArgs(opts.targetPlatform, opts.buildPlatform);
+  }
+
+  ctx(ins: RawInstruction): Ctx {
+    return { report: this.report, escape: this.escape, ins };
+  }
+
+  buildArg(name: string): string | undefined {
+    return Object.prototype.hasOwnProperty.call(this.opts.buildArgs, name) ? this.opts.buildArgs[name] : undefined;
+  }
+
+  /** FROM lines see the global ARGs and, undeclared, the automatic platform args. */
+  globalScope(): Scope {
+    const args = new Map<string, string | undefined>(this.auto);
+    for (const [k, v] of this.globals) args.set(k, v);
+    return { env: new Map(), args };
+  }
+
+  /** `ARG a[=x] b …`: declares, resolves (build arg > default > global or automatic value) and returns them. */
+  arg(ins: RawInstruction, scope: Scope, inStage: boolean): { name: string; value: string | undefined }[] | undefined {
+    const ctx = this.ctx(ins);
+    const rest = meta.argsWithoutFlags(ctx);
+    if (!rest) return undefined;
+    const words = quotedWords(rest.text, this.escape, rest.start);
+    if (words.length === 0) return this.report.error(ins.keywordRange, 'ARG requires at least one argument');
+    const out: { name: string; value: string | undefined }[] = [];
+    for (const w of words) {
+      const eq = w.text.indexOf('=');
+      const name = eq === -1 ? w.text : w.text.slice(0, eq);
+      if (name === '') {
+        this.report.error(pieceRange(ctx, w), 'ARG names can not be blank');
+        return undefined;
+      }
+      let value: string | undefined;
+      if (eq !== -1) {
+        value = expand(ctx, scopeLookup(scope), { text: w.text.slice(eq + 1), start: w.start + eq + 1, end: w.end });
+        if (value === undefined) return undefined;
+      } else {
+        value = inStage && this.globals.has(name) ? this.globals.get(name) : this.auto.get(name);
+      }
+      value = this.buildArg(name) ?? value;
+      this.declared.add(name);
+      scope.args.set(name, value);
+      out.push({ name, value });
+    }
+    return out;
+  }
+
+  from(ins: RawInstruction): void {
+    const ctx = this.ctx(ins);
+    const index = this.stages.length;
+    const split = splitFlags(ins.args.text);
+    const flags = readFlags(ctx, split.flags, { platform: 'string' });
+    const words = blankWords(ins.args.text.slice(split.rest), split.rest);
+    // A placeholder keeps stage indexes stable when this FROM is broken.
+    const stage = emptyStage(index, ins.range, { kind: 'scratch' });
+    const state: StageState = { stage, scope: { env: new Map(), args: new Map() }, workdir: '/', cmdSet: false };
+    this.stages.push(stage);
+    this.states.push(state);
+    if (!flags) return;
+    if (!(words.length === 1 || (words.length === 3 && words[1]!.text.toLowerCase() === 'as'))) {
+      this.report.error(ins.range, 'FROM requires either one or three arguments: FROM <image> [AS <name>]');
+      return;
+    }
+    const globals = scopeLookup(this.globalScope());
+    if (words.length === 3) {
+      const name = expand(ctx, globals, words[2]!)?.toLowerCase();
+      if (name === undefined) return;
+      if (!STAGE_NAME_RE.test(name)) {
+        this.report.error(
+          pieceRange(ctx, words[2]!),
+          `invalid name for build stage: "${name}", name can't start with a number or contain symbols`,
+        );
+        return;
+      }
+      const first = this.byName.get(name);
+      if (first !== undefined) {
+        this.report.error(
+          pieceRange(ctx, words[2]!),
+          `duplicate stage name "${name}": stage ${first} (line ${this.stages[first]!.range.start.line}) already has it`,
+        );
+        return;
+      }
+      stage.name = name;
+      this.byName.set(name, index);
+    }
+    const platformFlag = flags.get('platform');
+    if (platformFlag && platformFlag.value !== '') {
+      const piece: Piece = { text: platformFlag.value, start: platformFlag.piece.start, end: platformFlag.piece.end };
+      const text = expand(ctx, globals, piece);
+      if (text === undefined) return;
+      const p = parsePlatform(text);
+      if (isPlatformError(p)) {
+        this.report.error(pieceRange(ctx, piece), `FROM --platform: ${p.error}`);
+        return;
+      }
+      stage.platform = { value: p, range: pieceRange(ctx, piece) };
+    }
+    const written = expand(ctx, globals, words[0]!);
+    if (written === undefined) return;
+    const range = pieceRange(ctx, words[0]!);
+    if (written === '') {
+      this.report.error(range, `base name (${words[0]!.text}) should not be blank`);
+      return;
+    }
+    if (written === 'scratch') return;
+    const parent = this.byName.get(written.toLowerCase());
+    if (parent !== undefined && parent < index) {
+      const p = this.states[parent]!;
+      stage.base = { kind: 'stage', stage: parent };
+      state.scope.env = new Map(p.scope.env);
+      state.workdir = p.workdir;
+      return;
+    }
+    const ref = normalizeReference(written);
+    if (isReferenceError(ref)) {
+      this.report.error(range, `invalid base image "${written}": ${ref.error}`);
+      return;
+    }
+    stage.base = { kind: 'image', ref, written };
+    state.scope.env = envMap(this.opts.baseEnv?.(ref));
+  }
+
+  instruction(ins: RawInstruction): void {
+    const unsupported = UNSUPPORTED[ins.keyword];
+    if (unsupported) {
+      this.report.error(ins.keywordRange, unsupported);
+      return;
+    }
+    if (ins.keyword === 'FROM') return this.from(ins);
+    const state = this.states[this.states.length - 1];
+    if (ins.keyword === 'ARG') {
+      if (!state) {
+        const values = this.arg(ins, this.globalScope(), false);
+        for (const v of values ?? []) this.globals.set(v.name, v.value);
+        return;
+      }
+      const values = this.arg(ins, state.scope, true);
+      if (values) {
+        const text = values.map((v) => (v.value === undefined ? v.name : `${v.name}=${v.value}`)).join(' ');
+        state.stage.history.push({ createdBy: `ARG ${text}`, emptyLayer: true });
+      }
+      return;
+    }
+    const handler = HANDLERS[ins.keyword];
+    if (!handler) {
+      this.report.error(ins.keywordRange, `unknown instruction: ${ins.keyword}`);
+      return;
+    }
+    if (!state) {
+      this.report.error(ins.keywordRange, `${ins.keyword} comes before the first FROM: only ARG may appear there`);
+      return;
+    }
+    handler(this, this.ctx(ins), state);
+  }
+}
+
+type Handler = (b: Builder, ctx: Ctx, state: StageState) => void;
+
+const HANDLERS: Record<string, Handler> = {
+  COPY: copyHandler,
+  ADD: copyHandler,
+  LABEL: (_b, ctx, s) => meta.labelInstruction(ctx, s),
+  ENV: (_b, ctx, s) => meta.envInstruction(ctx, s),
+  CMD: (_b, ctx, s) => meta.cmdInstruction(ctx, s),
+  ENTRYPOINT: (_b, ctx, s) => meta.entrypointInstruction(ctx, s),
+  WORKDIR: (_b, ctx, s) => meta.workdirInstruction(ctx, s),
+  USER: (_b, ctx, s) => meta.userInstruction(ctx, s),
+  EXPOSE: (_b, ctx, s) => meta.exposeInstruction(ctx, s),
+  STOPSIGNAL: (_b, ctx, s) => meta.stopsignalInstruction(ctx, s),
+  VOLUME: (_b, ctx, s) => meta.volumeInstruction(ctx, s),
+};
+
+function copyHandler(b: Builder, ctx: Ctx, state: StageState): void {
+  const names: StageNames = { byName: b.byName, later: b.written, index: state.stage.index };
+  const r = copyStep(ctx, state, names);
+  if (!r) return;
+  state.stage.steps.push(r.step);
+  state.stage.history.push({ createdBy: r.createdBy, emptyLayer: false });
+}
+
+function chooseTarget(b: Builder, target: string | undefined): number | undefined {
+  if (target === undefined) return b.stages.length - 1;
+  const index = b.byName.get(target.toLowerCase());
+  if (index !== undefined) return index;
+  const names = [...b.byName.keys()];
+  return b.report.error(
+    lineRange(1),
+    `target stage "${target}" could not be found (${names.length > 0 ? `stages: ${names.join(', ')}` : 'no stage has a name: use FROM <image> AS <name>'})`,
+  );
+}
+
+function collect(text: string, opts: PlanOptions): { plan?: Plan; diagnostics: Diagnostic[] } {
+  const source = readSource(text);
+  const b = new Builder(opts, source.directives.escape);
+  for (const p of source.directives.problems) b.report.error(lineRange(p.line + 1), p.message);
+  source.instructions
+    .filter((ins) => ins.keyword === 'FROM')
+    .forEach((ins, index) => {
+      const words = blankWords(ins.args.text.slice(splitFlags(ins.args.text).rest));
+      const name = words.length === 3 ? words[2]!.text.toLowerCase() : undefined;
+      if (name && !b.written.has(name)) b.written.set(name, { index, line: ins.range.start.line });
+    });
+  for (const ins of source.instructions) b.instruction(ins);
+  if (b.stages.length === 0) {
+    b.report.error(lineRange(1), 'no FROM instruction: a Containerfile needs at least one stage (FROM scratch or FROM <image>)');
+  }
+  const target = b.stages.length > 0 ? chooseTarget(b, opts.target) : undefined;
+  const diagnostics = b.report.diagnostics;
+  if (hasErrors(diagnostics) || target === undefined) return { diagnostics };
+  const unusedBuildArgs = Object.keys(opts.buildArgs)
+    .filter((k) => !b.declared.has(k) && !b.auto.has(k) && !PROXY_ARGS.has(k))
+    .sort();
+  return {
+    plan: { file: opts.file, directives: source.directives.directives, stages: b.stages, target, unusedBuildArgs },
+    diagnostics,
+  };
+}
+
+/** Parses and resolves a Containerfile. `plan` is absent when any diagnostic is an error. */
+export function buildPlan(text: string, opts: PlanOptions): { plan?: Plan; diagnostics: Diagnostic[] } {
+  try {
+    return collect(text, opts);
+  } catch (e) {
+    // A bug, not a user error: still a diagnostic rather than a crash of the caller.
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      diagnostics: [
+        { severity: 'error', file: opts.file, range: lineRange(1), message: `internal error while reading the Containerfile: ${why}` },
+      ],
+    };
+  }
+}
