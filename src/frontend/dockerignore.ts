@@ -1,0 +1,47 @@
+// Docker's .dockerignore reader (moby/patternmatcher/ignorefile ReadAll), so that punch sends BuildKit
+// the same exclude patterns the Dockerfile frontend would.
+
+/** Go's path.Clean (slash paths only; .dockerignore patterns are ToSlash'ed). */
+export function goCleanPath(p: string): string {
+  if (p === '') return '.';
+  const rooted = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!rooted) out.push('..');
+      continue;
+    }
+    out.push(part);
+  }
+  const joined = out.join('/');
+  if (rooted) return `/${joined}`;
+  return joined === '' ? '.' : joined;
+}
+
+/**
+ * The patterns of a .dockerignore file, in order. As Docker: a UTF-8 BOM is dropped; a line starting
+ * with `#` (before trimming) is a comment; lines are trimmed and blank ones skipped; `!` marks an
+ * exception; each pattern is path-cleaned and a leading `/` is dropped (patterns are context-relative).
+ */
+export function parseDockerignore(text: string): string[] {
+  const patterns: string[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  // bufio.ScanLines: a final newline does not start another line; a trailing \r belongs to the newline.
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  for (const rawLine of lines) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line.startsWith('#')) continue;
+    let pattern = line.trim();
+    if (pattern === '') continue;
+    const invert = pattern.startsWith('!');
+    if (invert) pattern = pattern.slice(1).trim();
+    if (pattern.length > 0) {
+      pattern = goCleanPath(pattern);
+      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+    }
+    patterns.push(invert ? `!${pattern}` : pattern);
+  }
+  return patterns;
+}

@@ -1,0 +1,134 @@
+// The frontend's options: BuildKit passes every build opt as BUILDKIT_FRONTEND_OPT_<n>=<key>=<value>
+// (n in random order), the session as BUILDKIT_SESSION_ID. Parsed once into a typed value; anything
+// punch cannot honour fails here with a message that says so.
+import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
+import { FrontendError } from './errors.js';
+
+export type ImageResolveMode = 'default' | 'pull' | 'local';
+
+/** `no-cache`: absent = use the cache; `""` = no cache for any stage; else the named stages. */
+export type NoCache = { kind: 'none' } | { kind: 'all' } | { kind: 'stages'; stages: string[] };
+
+export interface FrontendOptions {
+  /** The Containerfile's path inside the dockerfile local (`filename`, default `Dockerfile`). */
+  filename: string;
+  /** Session dir holding the Containerfile (`dockerfilekey`, default `dockerfile`). */
+  dockerfileKey: string;
+  /** Session dir holding the build context (`contextkey`, default `context`). */
+  contextKey: string;
+  target?: string;
+  /** `platform` opt, in the order given, duplicates dropped; empty = the engine's default. */
+  platforms: Platform[];
+  /** `multi-platform=true`: return a platform map even for one platform. */
+  multiPlatform: boolean;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  imageResolveMode: ImageResolveMode;
+  noCache: NoCache;
+  /** BUILDKIT_SESSION_ID: the client session whose dirs `local://` sources read. */
+  sessionId?: string;
+}
+
+const OPT_PREFIX = 'BUILDKIT_FRONTEND_OPT_';
+
+/**
+ * The raw opts from the environment, as Go's grpcclient reads them: the var's value is split at the
+ * first `=`; without one, the whole value is the key and the value is empty.
+ */
+export function rawFrontendOpts(env: NodeJS.ProcessEnv): Record<string, string> {
+  const vars = Object.keys(env)
+    .filter((k) => k.startsWith(OPT_PREFIX))
+    // n is random; order by it so a duplicated key resolves the same way every run.
+    .sort((a, b) => Number(a.slice(OPT_PREFIX.length)) - Number(b.slice(OPT_PREFIX.length)) || (a < b ? -1 : 1));
+  const opts: Record<string, string> = {};
+  for (const name of vars) {
+    const value = env[name] ?? '';
+    const eq = value.indexOf('=');
+    if (eq < 0) opts[value] = '';
+    else opts[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return opts;
+}
+
+function parsePlatforms(value: string): Platform[] {
+  const out: Platform[] = [];
+  const seen = new Set<string>();
+  for (const item of value.split(',')) {
+    if (item.trim() === '') continue;
+    const p = parsePlatform(item);
+    if (isPlatformError(p)) throw new FrontendError(`platform option: ${p.error}`);
+    const key = formatPlatform(p);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(p);
+  }
+  return out;
+}
+
+function parseResolveMode(value: string | undefined): ImageResolveMode {
+  if (value === undefined || value === '' || value === 'default') return 'default';
+  if (value === 'pull' || value === 'local') return value;
+  throw new FrontendError(`image-resolve-mode option: invalid value "${value}": expected default, pull or local`);
+}
+
+function parseNoCache(value: string | undefined): NoCache {
+  if (value === undefined) return { kind: 'none' };
+  const stages = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  return stages.length === 0 ? { kind: 'all' } : { kind: 'stages', stages };
+}
+
+function prefixed(opts: Record<string, string>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(opts).sort()) {
+    if (k.startsWith(prefix)) out[k.slice(prefix.length)] = opts[k]!;
+  }
+  return out;
+}
+
+/**
+ * Typed options from raw opts. Ignored on purpose (informational, or about the engine's side of the
+ * build): `source`, `cmdline`, `add-hosts`, `cache-from`, `cache-imports`, `force-network-mode`,
+ * `hostname`, `shm-size`, `ulimit`, `cgroup-parent`, `attest:*`, `frontend.caps`, `context:*`.
+ */
+export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string): FrontendOptions {
+  const requestId = opts['requestid'];
+  if (requestId !== undefined && requestId !== '') {
+    throw new FrontendError(
+      `punch does not implement subrequest ${requestId}: run the build without --print/--call (or the option requestid)`,
+    );
+  }
+  const dockerfileKey = opts['dockerfilekey'] || 'dockerfile';
+  const contextKey = opts['contextkey'] || 'context';
+  // The Dockerfile frontend reads a remote context (git or https URL, tarball) from the opt named like
+  // the context dir; punch only builds from the client's local context.
+  const remote = opts[contextKey];
+  if (remote !== undefined && remote !== '') {
+    throw new FrontendError(
+      `punch builds only from a local build context, but the build's context is ${remote}: ` +
+        'clone or download it and build from the directory',
+    );
+  }
+  const target = opts['target'];
+  const result: FrontendOptions = {
+    filename: opts['filename'] || 'Dockerfile',
+    dockerfileKey,
+    contextKey,
+    platforms: parsePlatforms(opts['platform'] ?? ''),
+    multiPlatform: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(opts['multi-platform'] ?? ''),
+    buildArgs: prefixed(opts, 'build-arg:'),
+    labels: prefixed(opts, 'label:'),
+    imageResolveMode: parseResolveMode(opts['image-resolve-mode']),
+    noCache: parseNoCache(opts['no-cache']),
+  };
+  if (target) result.target = target;
+  if (sessionId) result.sessionId = sessionId;
+  return result;
+}
+
+/** Options of the running frontend process. */
+export function frontendOptionsFromEnv(env: NodeJS.ProcessEnv): FrontendOptions {
+  return parseFrontendOptions(rawFrontendOpts(env), env['BUILDKIT_SESSION_ID'] || undefined);
+}

@@ -1,0 +1,293 @@
+// The gateway frontend's flow, from Ping to Return (BuildKit starts it from the `#syntax=` image):
+// load the Containerfile and .dockerignore from the client's session dirs, build the graph, solve it,
+// check the unikernel files exist, and return the image(s) with their config and annotations.
+// Every failure the user can hit ends as Return{error}. BuildKit never closes stdin and waits for the
+// process: the caller must process.exit() with the returned code as soon as runFrontend resolves.
+import type { Readable, Writable } from 'node:stream';
+import type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from '../convert/api.js';
+import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import type { google, moby } from '../gen/pb.js';
+import type { ImageConfig } from '../oci/types.js';
+import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
+import { Cap, LLBBridge, MissingCapError } from './bridge.js';
+import { FrontendError } from './errors.js';
+import { parseDockerignore } from './dockerignore.js';
+import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
+import { returnResult, type SolvedImage } from './result.js';
+import { localDefinition, toPbDefinition } from './sources.js';
+import { GrpcCode, GrpcError, connectGrpc, joinStreams } from './transport.js';
+
+export interface FrontendIO {
+  /** Bytes from BuildKit (the process's stdin). */
+  input: Readable;
+  /** Bytes to BuildKit (the process's stdout): nothing else may ever be written there. */
+  output: Writable;
+  /** Diagnostics for the daemon's log (stderr); users never see these. */
+  log: (msg: string) => void;
+}
+
+export type BuildFunction = (input: BuildInput) => Promise<BuildGraph>;
+
+/** Runs one frontend session; resolves to the process exit code. */
+export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
+  const transport = connectGrpc(joinStreams(io.input, io.output));
+  let bridge: LLBBridge;
+  try {
+    bridge = await LLBBridge.connect(transport);
+  } catch (e) {
+    io.log(`punch frontend: no answer to Ping from BuildKit: ${errorText(e)}`);
+    await transport.close();
+    return 1;
+  }
+  const session = new FrontendSession(bridge, io.log);
+  let result: moby.buildkit.v1.frontend.Result.$Properties | undefined;
+  let error: google.rpc.Status.$Properties | undefined;
+  try {
+    result = await session.run(env, build);
+  } catch (e) {
+    error = await session.failure(e);
+  }
+  try {
+    if (result) await bridge.returnResult(result);
+    else await bridge.returnError(error!);
+  } catch (e) {
+    io.log(`punch frontend: Return failed: ${errorText(e)}`);
+    await bridge.close();
+    return 1;
+  }
+  await bridge.close();
+  return 0;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Where warnings go: Warn on the Containerfile's vertex when the engine has it, else the log. */
+interface WarningTarget {
+  digest: string;
+  file: string;
+  text: string;
+}
+
+class FrontendSession {
+  private warningTarget: WarningTarget | undefined;
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly bridge: LLBBridge,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  async run(env: NodeJS.ProcessEnv, build: BuildFunction): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
+    const opts = frontendOptionsFromEnv(env);
+    const caps = this.bridge.caps;
+    const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
+    const loaded = await this.loadInputs(opts, defaultPlatform);
+    this.warningTarget = { digest: loaded.digest, file: opts.filename, text: loaded.text };
+    if (opts.noCache.kind !== 'none') {
+      this.log('punch frontend: the no-cache option is not supported yet; cached steps may be reused');
+    }
+
+    const resolveImage = this.imageResolver(opts);
+    const targets: (Platform | undefined)[] = opts.platforms.length > 0 ? opts.platforms : [undefined];
+    const graphs: BuildGraph[] = [];
+    for (const platform of targets) {
+      const input: BuildInput = {
+        file: opts.filename,
+        text: loaded.text,
+        buildArgs: opts.buildArgs,
+        labels: opts.labels,
+        defaultPlatform,
+        context: {
+          name: opts.contextKey,
+          excludePatterns: loaded.excludePatterns,
+          ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
+        },
+        resolveImage,
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(platform ? { platform } : {}),
+      };
+      const graph = await build(input);
+      await this.warn(graph.diagnostics);
+      graphs.push(graph);
+    }
+
+    const multi = graphs.length > 1 || opts.multiPlatform;
+    const images = await Promise.all(graphs.map((g) => this.solveImage(g, opts.filename, multi)));
+    return returnResult(images, { multiPlatform: opts.multiPlatform, annotations: caps.llb.has(Cap.annotations) });
+  }
+
+  /** The status for Return.error; warnings carried by a PunchError still reach the user. */
+  async failure(e: unknown): Promise<google.rpc.Status.$Properties> {
+    if (e instanceof PunchError) {
+      await this.warn(e.diagnostics);
+      return { code: GrpcCode.UNKNOWN, message: e.message };
+    }
+    if (e instanceof FrontendError) return { code: GrpcCode.UNKNOWN, message: e.message };
+    // A failed Solve (or another engine error) goes back unchanged: its details carry the failing
+    // vertex and source location that BuildKit's CLI shows.
+    if (e instanceof GrpcError) return e.toStatus();
+    this.log(`punch frontend: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return { code: GrpcCode.UNKNOWN, message: `punch: internal error: ${errorText(e)} (please report this)` };
+  }
+
+  /** Containerfile and ignore patterns, read the way the Dockerfile frontend reads them. */
+  private async loadInputs(
+    opts: FrontendOptions,
+    platform: Platform,
+  ): Promise<{ text: string; excludePatterns: string[]; digest: string }> {
+    const { filename, sessionId } = opts;
+    const session = sessionId ? { sessionId } : {};
+    const containerfile = localDefinition(
+      opts.dockerfileKey,
+      {
+        ...session,
+        followPaths: [filename, `${filename}.dockerignore`],
+        sharedKeyHint: opts.dockerfileKey,
+        customName: `[internal] load build definition from ${filename}`,
+      },
+      platform,
+    );
+    const contextIgnore = localDefinition(
+      opts.contextKey,
+      {
+        ...session,
+        followPaths: ['.dockerignore'],
+        sharedKeyHint: `${opts.contextKey}-.dockerignore`,
+        customName: '[internal] load .dockerignore',
+      },
+      platform,
+    );
+    // Solve is lazy and each call is a round trip: ask for both inputs at once.
+    const [fileRef, ignoreRef] = await Promise.all([
+      this.solveRef(containerfile.definition),
+      this.solveRef(contextIgnore.definition),
+    ]);
+    const [data, ownIgnore, ctxIgnore] = await Promise.all([
+      this.bridge.readFile(fileRef, filename).catch((e: unknown) => {
+        throw new FrontendError(
+          `cannot read ${filename} from the build's Containerfile directory (session dir "${opts.dockerfileKey}"): ` +
+            `${errorText(e)}; name the file with -f (docker build -f ${filename} .)`,
+        );
+      }),
+      this.readOptional(fileRef, `${filename}.dockerignore`),
+      this.readOptional(ignoreRef, '.dockerignore'),
+    ]);
+    const ignore = ownIgnore ?? ctxIgnore;
+    return {
+      text: Buffer.from(data).toString('utf8'),
+      excludePatterns: ignore ? parseDockerignore(Buffer.from(ignore).toString('utf8')) : [],
+      digest: containerfile.digest,
+    };
+  }
+
+  /** A file that may be absent (the Dockerfile frontend ignores any error reading ignore files). */
+  private async readOptional(ref: string, path: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.bridge.readFile(ref, path);
+    } catch (e) {
+      if (!(e instanceof GrpcError)) throw e;
+      return undefined;
+    }
+  }
+
+  private async solveRef(definition: Parameters<LLBBridge['solve']>[0]['definition'], evaluate = false): Promise<string> {
+    const result = await this.bridge.solve({ definition, evaluate });
+    if (result.ref) return result.ref.id ?? '';
+    if (result.refDeprecated !== undefined && result.refDeprecated !== null) return result.refDeprecated;
+    throw new FrontendError('BuildKit answered Solve without a single result ref; this engine is not supported');
+  }
+
+  private imageResolver(opts: FrontendOptions): ImageResolver {
+    const cache = new Map<string, Promise<ResolvedImage>>();
+    return (ref, platform) => {
+      const key = `${ref} ${formatPlatform(platform)}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = this.resolveImage(ref, platform, opts);
+        cache.set(key, hit);
+      }
+      return hit;
+    };
+  }
+
+  private async resolveImage(ref: string, platform: Platform, opts: FrontendOptions): Promise<ResolvedImage> {
+    const res = await this.bridge.resolveImageConfig({
+      ref,
+      platform,
+      resolveMode: opts.imageResolveMode,
+      logName: `[internal] load metadata for ${ref}`,
+    });
+    const resolved: ResolvedImage = {};
+    if (res.digest) resolved.digest = res.digest;
+    if (res.config.length > 0) {
+      try {
+        resolved.config = JSON.parse(Buffer.from(res.config).toString('utf8')) as ImageConfig;
+      } catch (e) {
+        throw new FrontendError(`the image config of ${ref} (${formatPlatform(platform)}) is not valid JSON: ${errorText(e)}`);
+      }
+    }
+    return resolved;
+  }
+
+  private async solveImage(graph: BuildGraph, file: string, multi: boolean): Promise<SolvedImage> {
+    const refId = await this.solveRef(toPbDefinition(graph.definition), true);
+    const where = multi ? ` for ${formatPlatform(graph.platform)}` : '';
+    await Promise.all(graph.artifacts.map((path) => this.checkArtifact(refId, path, file, where)));
+    return { platform: graph.platform, refId, config: graph.config, annotations: graph.annotations };
+  }
+
+  private async checkArtifact(refId: string, path: string, file: string, where: string): Promise<void> {
+    try {
+      await this.bridge.statFile(refId, path);
+    } catch (e) {
+      if (e instanceof MissingCapError) {
+        this.log(`punch frontend: cannot check that ${path} exists: ${e.message}`);
+        return;
+      }
+      if (e instanceof GrpcError && /no such file|not found|does not exist/i.test(e.message)) {
+        throw new FrontendError(
+          `${file}: error: ${path} was not produced by the build${where}: the com.urunc.unikernel.* labels name it, ` +
+            'so the final stage must COPY or ADD a file to that path',
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Sends each warning once: through Warn when the engine has it (v0.10+), else to the log. */
+  private async warn(diagnostics: readonly Diagnostic[]): Promise<void> {
+    const target = this.warningTarget;
+    for (const d of diagnostics) {
+      if (d.severity !== 'warning') continue;
+      const text = formatDiagnostic(d);
+      if (this.warned.has(text)) continue;
+      this.warned.add(text);
+      let sent = false;
+      if (target && target.digest) {
+        try {
+          sent = await this.bridge.warn({
+            digest: target.digest,
+            level: 1,
+            short: text,
+            ...(d.file === target.file
+              ? {
+                  info: { filename: target.file, data: Buffer.from(target.text, 'utf8'), language: 'Dockerfile' },
+                  ranges: [
+                    {
+                      start: { line: d.range.start.line, character: d.range.start.col - 1 },
+                      end: { line: d.range.end.line, character: d.range.end.col - 1 },
+                    },
+                  ],
+                }
+              : {}),
+          });
+        } catch (e) {
+          this.log(`punch frontend: Warn failed: ${errorText(e)}`);
+        }
+      }
+      if (!sent) this.log(text);
+    }
+  }
+}

@@ -1,0 +1,322 @@
+// A minimal unary gRPC client on node:http2 over any Duplex: BuildKit's LLBBridge is an HTTP/2 (h2c,
+// prior knowledge) server on the frontend's stdin/stdout.
+//
+// Why not @grpc/grpc-js: it cannot run a client over an arbitrary duplex (grpc/grpc-node#2038), so it
+// needs a unix-socket bridge piped to stdio, which must accept exactly one connection (a second HTTP/2
+// preface on stdio kills the build), needs a writable socket dir, and needs its idle-timeout reconnect
+// disabled (stdio cannot reconnect). Measured on real engines, this direct client is 10–15 ms faster
+// per build, and the frontend only ever makes unary calls. The whole protocol it needs is: framing
+// (1-byte compressed flag + 4-byte big-endian length), four request headers, and the status in
+// trailers (or trailers-only responses).
+//
+// It never writes anywhere but the given stream: stdout carries protocol bytes only.
+import * as http2 from 'node:http2';
+import { Duplex, type Readable, type Writable } from 'node:stream';
+import { google } from '../gen/pb.js';
+
+/** gRPC status codes used here by name. */
+export const GrpcCode = {
+  OK: 0,
+  UNKNOWN: 2,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+/**
+ * Docker 20.10 (BuildKit v0.8) and BuildKit up to v0.13 reject requests over 4 MiB with
+ * ResourceExhausted; refusing locally gives a clearer error than the engine's.
+ */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+const SERVICE = 'moby.buildkit.v1.frontend.LLBBridge';
+
+/** A non-OK gRPC status: from the engine, or made locally for transport failures. */
+export class GrpcError extends Error {
+  readonly code: number;
+  /** The raw `grpc-status-details-bin` bytes (a marshaled google.rpc.Status), when the server sent them. */
+  readonly details: Uint8Array | undefined;
+
+  constructor(code: number, message: string, details?: Uint8Array) {
+    super(message);
+    this.name = 'GrpcError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /**
+   * The status to forward unchanged (e.g. into Return.error): the server's own google.rpc.Status when it
+   * sent one (as grpc-go does, it is authoritative), else code and message.
+   */
+  toStatus(): google.rpc.Status.$Properties {
+    if (this.details && this.details.length > 0) {
+      try {
+        const st = google.rpc.Status.decode(this.details);
+        return { code: st.code, message: st.message, details: st.details };
+      } catch {
+        // Undecodable details: fall back to the header values below.
+      }
+    }
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** What the bridge client needs: one unary call by method name, payloads as protobuf bytes. */
+export interface UnaryCaller {
+  call(method: string, request: Uint8Array, options?: { timeoutMs?: number }): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Frames one message: flag 0 (uncompressed) + big-endian length + payload. */
+export function frameMessage(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + payload.length);
+  out[0] = 0;
+  out.writeUInt32BE(payload.length, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+/** Splits a response body into messages; throws GrpcError on a truncated or compressed frame. */
+export function parseFrames(body: Buffer): Buffer[] {
+  const messages: Buffer[] = [];
+  let offset = 0;
+  while (offset < body.length) {
+    if (body.length - offset < 5) throw new GrpcError(GrpcCode.INTERNAL, 'truncated gRPC frame header in response');
+    const flag = body[offset]!;
+    const length = body.readUInt32BE(offset + 1);
+    if (flag !== 0) throw new GrpcError(GrpcCode.INTERNAL, 'compressed gRPC response, but no compression was offered');
+    if (body.length - offset - 5 < length) throw new GrpcError(GrpcCode.INTERNAL, 'truncated gRPC message in response');
+    messages.push(body.subarray(offset + 5, offset + 5 + length));
+    offset += 5 + length;
+  }
+  return messages;
+}
+
+/** Percent-decodes `grpc-message` leniently (as the gRPC spec asks): bad escapes stay as written. */
+export function decodeGrpcMessage(value: string): string {
+  if (!value.includes('%')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25 && i + 2 < value.length && /^[0-9A-Fa-f]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      // The header is ASCII by spec; encode anything else as UTF-8 to be safe.
+      for (const b of Buffer.from(value[i]!, 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** HTTP status → gRPC code when a response carries no grpc-status (gRPC's http-grpc-status-mapping). */
+function codeForHttpStatus(status: number): number {
+  switch (status) {
+    case 400:
+      return GrpcCode.INTERNAL;
+    case 401:
+      return 16;
+    case 403:
+      return 7;
+    case 404:
+      return GrpcCode.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcCode.UNAVAILABLE;
+    default:
+      return GrpcCode.UNKNOWN;
+  }
+}
+
+function headerValue(headers: http2.IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The status carried by a header block, or undefined when it has none. Used for trailers and for
+ * trailers-only responses (status in the initial headers).
+ */
+export function statusFromHeaders(headers: http2.IncomingHttpHeaders): GrpcError | { code: 0 } | undefined {
+  const raw = headerValue(headers, 'grpc-status');
+  if (raw === undefined) return undefined;
+  const code = Number.parseInt(raw, 10);
+  if (!Number.isInteger(code) || code < 0) {
+    return new GrpcError(GrpcCode.UNKNOWN, `invalid grpc-status "${raw}" from server`);
+  }
+  if (code === GrpcCode.OK) return { code: 0 };
+  const message = decodeGrpcMessage(headerValue(headers, 'grpc-message') ?? '');
+  const detailsB64 = headerValue(headers, 'grpc-status-details-bin');
+  const details = detailsB64 ? new Uint8Array(Buffer.from(detailsB64, 'base64')) : undefined;
+  return new GrpcError(code, message, details);
+}
+
+/**
+ * One duplex over a readable and a writable (stdin + stdout in production). Unlike Duplex.from, its
+ * destruction only detaches from the two: process.stdout never emits 'close', so a wrapper that waits
+ * for both sides to close would keep the HTTP/2 session from ever finishing its close.
+ */
+export function joinStreams(input: Readable, output: Writable): Duplex {
+  const onData = (chunk: Buffer): void => {
+    if (!duplex.push(chunk)) input.pause();
+  };
+  const onEnd = (): void => {
+    duplex.push(null);
+  };
+  const onError = (err: Error): void => {
+    duplex.destroy(err);
+  };
+  const duplex = new Duplex({
+    read() {
+      input.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      output.write(chunk, callback);
+    },
+    destroy(err, callback) {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      output.off('error', onError);
+      input.pause();
+      callback(err);
+    },
+  });
+  input.on('data', onData);
+  input.on('end', onEnd);
+  input.on('error', onError);
+  output.on('error', onError);
+  return duplex;
+}
+
+export interface ConnectOptions {
+  /** Connection-level receive window; big ReadFile responses stream faster with a larger one. */
+  windowBytes?: number;
+}
+
+/**
+ * Opens an HTTP/2 client session over `stream` (BuildKit is the server) and returns a unary caller.
+ * Responses of any size are accepted; requests over MAX_REQUEST_BYTES are refused locally.
+ */
+export function connectGrpc(stream: Duplex, options: ConnectOptions = {}): UnaryCaller {
+  const windowBytes = options.windowBytes ?? 16 * 1024 * 1024;
+  const session = http2.connect('http://localhost', {
+    createConnection: () => stream,
+    settings: { initialWindowSize: windowBytes, enablePush: false },
+  });
+  let sessionError: GrpcError | undefined;
+  const pending = new Set<(err: GrpcError) => void>();
+  const failAll = (err: GrpcError): void => {
+    sessionError ??= err;
+    for (const reject of pending) reject(err);
+    pending.clear();
+  };
+  session.on('error', (err: Error) => failAll(new GrpcError(GrpcCode.UNAVAILABLE, `connection to BuildKit failed: ${err.message}`)));
+  session.on('goaway', () => failAll(new GrpcError(GrpcCode.UNAVAILABLE, 'BuildKit closed the gRPC connection')));
+  session.on('close', () => failAll(new GrpcError(GrpcCode.UNAVAILABLE, 'the gRPC connection to BuildKit is closed')));
+  session.once('connect', () => {
+    if (!session.destroyed) session.setLocalWindowSize(windowBytes);
+  });
+
+  const call = (method: string, request: Uint8Array, callOptions: { timeoutMs?: number } = {}): Promise<Uint8Array> =>
+    new Promise<Uint8Array>((resolve, reject) => {
+      if (request.length > MAX_REQUEST_BYTES) {
+        reject(
+          new GrpcError(
+            GrpcCode.RESOURCE_EXHAUSTED,
+            `the ${method} request is ${request.length} bytes, over the 4 MiB (${MAX_REQUEST_BYTES} bytes) that ` +
+              'BuildKit accepts (Docker 20.10 and BuildKit < 0.14); make the build smaller (e.g. fewer or smaller inline files)',
+          ),
+        );
+        return;
+      }
+      if (sessionError) {
+        reject(sessionError);
+        return;
+      }
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (err: GrpcError | undefined, value?: Uint8Array): void => {
+        if (settled) return;
+        settled = true;
+        pending.delete(onSessionFail);
+        if (timer) clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      const onSessionFail = (err: GrpcError): void => {
+        finish(err);
+        if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL);
+      };
+      const req = session.request(
+        {
+          ':method': 'POST',
+          ':path': `/${SERVICE}/${method}`,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          ...(callOptions.timeoutMs ? { 'grpc-timeout': `${Math.ceil(callOptions.timeoutMs)}m` } : {}),
+        },
+        { endStream: false },
+      );
+      pending.add(onSessionFail);
+      if (callOptions.timeoutMs) {
+        timer = setTimeout(() => {
+          finish(new GrpcError(4, `${method}: no answer from BuildKit within ${callOptions.timeoutMs} ms`));
+          req.close(http2.constants.NGHTTP2_CANCEL);
+        }, callOptions.timeoutMs);
+      }
+
+      const chunks: Buffer[] = [];
+      let httpStatus = 0;
+      let status: GrpcError | { code: 0 } | undefined;
+      req.on('response', (headers) => {
+        httpStatus = Number(headers[':status'] ?? 0);
+        // Trailers-only responses (usual for errors) carry the status in the initial headers.
+        status = statusFromHeaders(headers) ?? status;
+      });
+      req.on('trailers', (trailers) => {
+        status = statusFromHeaders(trailers) ?? status;
+      });
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('error', (err: Error) => finish(new GrpcError(GrpcCode.UNAVAILABLE, `${method}: ${err.message}`)));
+      req.on('close', () => {
+        if (status === undefined) {
+          if (httpStatus !== 0 && httpStatus !== 200) {
+            finish(new GrpcError(codeForHttpStatus(httpStatus), `${method}: BuildKit answered HTTP ${httpStatus}`));
+          } else {
+            const rst = req.rstCode;
+            finish(new GrpcError(GrpcCode.UNAVAILABLE, `${method}: the call ended without a gRPC status` + (rst ? ` (stream reset, code ${rst})` : '')));
+          }
+          return;
+        }
+        if (status instanceof GrpcError) {
+          finish(status);
+          return;
+        }
+        try {
+          const messages = parseFrames(Buffer.concat(chunks));
+          if (messages.length !== 1) {
+            finish(new GrpcError(GrpcCode.INTERNAL, `${method}: expected one response message, got ${messages.length}`));
+            return;
+          }
+          finish(undefined, new Uint8Array(messages[0]!.buffer, messages[0]!.byteOffset, messages[0]!.length));
+        } catch (err) {
+          finish(err as GrpcError);
+        }
+      });
+      req.end(frameMessage(request));
+    });
+
+  // Tear down rather than a graceful close: every call has its answer by now, and a graceful close
+  // over stdio never completes (it waits for stdout to emit 'close', which process.stdout never does).
+  const close = (): Promise<void> => {
+    if (!session.destroyed) session.destroy();
+    if (!stream.destroyed) stream.destroy();
+    return Promise.resolve();
+  };
+
+  return { call, close };
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { FrontendError } from '../../src/frontend/errors.js';
+import { frontendOptionsFromEnv, parseFrontendOptions, rawFrontendOpts, type FrontendOptions } from '../../src/frontend/opts.js';
+
+const defaults: FrontendOptions = {
+  filename: 'Dockerfile',
+  dockerfileKey: 'dockerfile',
+  contextKey: 'context',
+  platforms: [],
+  multiPlatform: false,
+  buildArgs: {},
+  labels: {},
+  imageResolveMode: 'default',
+  noCache: { kind: 'none' },
+};
+
+describe('raw opts from BUILDKIT_FRONTEND_OPT_<n>', () => {
+  it('splits each value at the first =', () => {
+    const env = {
+      BUILDKIT_FRONTEND_OPT_1: 'build-arg:CMDLINE=a=b c',
+      BUILDKIT_FRONTEND_OPT_0: 'filename=Containerfile',
+      BUILDKIT_FRONTEND_OPT_2: 'no-cache=',
+      PATH: '/bin',
+    };
+    expect(rawFrontendOpts(env)).toEqual({ filename: 'Containerfile', 'build-arg:CMDLINE': 'a=b c', 'no-cache': '' });
+  });
+
+  it('takes a value without = as a key with an empty value', () => {
+    expect(rawFrontendOpts({ BUILDKIT_FRONTEND_OPT_0: 'no-cache' })).toEqual({ 'no-cache': '' });
+  });
+
+  it('resolves a repeated key by the highest n, whatever the env order', () => {
+    expect(rawFrontendOpts({ BUILDKIT_FRONTEND_OPT_10: 'target=b', BUILDKIT_FRONTEND_OPT_2: 'target=a' })).toEqual({ target: 'b' });
+  });
+});
+
+describe('typed frontend options', () => {
+  const table: [string, Record<string, string>, Partial<FrontendOptions>][] = [
+    ['defaults with no opts', {}, {}],
+    ['filename', { filename: 'Containerfile' }, { filename: 'Containerfile' }],
+    ['empty filename falls back to Dockerfile', { filename: '' }, {}],
+    ['dockerfilekey and contextkey', { dockerfilekey: 'df', contextkey: 'ctx' }, { dockerfileKey: 'df', contextKey: 'ctx' }],
+    ['target', { target: 'final' }, { target: 'final' }],
+    ['one platform, normalised', { platform: 'linux/x86_64' }, { platforms: [{ os: 'linux', architecture: 'amd64' }] }],
+    [
+      'a platform list, duplicates dropped',
+      { platform: 'linux/amd64, linux/arm64,linux/amd64,qemu/amd64' },
+      {
+        platforms: [
+          { os: 'linux', architecture: 'amd64' },
+          { os: 'linux', architecture: 'arm64' },
+          { os: 'qemu', architecture: 'amd64' },
+        ],
+      },
+    ],
+    ['multi-platform=true', { 'multi-platform': 'true' }, { multiPlatform: true }],
+    ['build args', { 'build-arg:A': '1', 'build-arg:B': 'x=y', 'build-arg:': 'empty' }, { buildArgs: { '': 'empty', A: '1', B: 'x=y' } }],
+    ['labels', { 'label:org.opencontainers.image.title': 'app' }, { labels: { 'org.opencontainers.image.title': 'app' } }],
+    ['image-resolve-mode pull', { 'image-resolve-mode': 'pull' }, { imageResolveMode: 'pull' }],
+    ['image-resolve-mode local', { 'image-resolve-mode': 'local' }, { imageResolveMode: 'local' }],
+    ['no-cache "" means every stage', { 'no-cache': '' }, { noCache: { kind: 'all' } }],
+    ['no-cache with stage names', { 'no-cache': 'Build, final' }, { noCache: { kind: 'stages', stages: ['build', 'final'] } }],
+    [
+      'informational opts are ignored',
+      {
+        source: 'registry/punch:1',
+        cmdline: 'registry/punch:1',
+        'add-hosts': '',
+        'cache-from': '',
+        'force-network-mode': 'host',
+        'attest:provenance': 'mode=min',
+        'frontend.caps': 'moby.buildkit.frontend.contexts+forward',
+      },
+      {},
+    ],
+  ];
+  for (const [name, opts, expected] of table) {
+    it(name, () => {
+      expect(parseFrontendOptions(opts)).toEqual({ ...defaults, ...expected });
+    });
+  }
+
+  it('takes the session id from BUILDKIT_SESSION_ID', () => {
+    const env = { BUILDKIT_SESSION_ID: 'sess-1', BUILDKIT_FRONTEND_OPT_0: 'filename=Containerfile' };
+    expect(frontendOptionsFromEnv(env)).toEqual({ ...defaults, filename: 'Containerfile', sessionId: 'sess-1' });
+  });
+
+  const errors: [string, Record<string, string>, string][] = [
+    ['a malformed platform', { platform: 'linux/amd64,linux//arm64' }, 'platform option: invalid platform "linux//arm64": expected os/arch[/variant]'],
+    ['an unknown image-resolve-mode', { 'image-resolve-mode': 'always' }, 'image-resolve-mode option: invalid value "always": expected default, pull or local'],
+    ['a subrequest', { requestid: 'frontend.outline' }, 'punch does not implement subrequest frontend.outline'],
+    ['a remote context', { context: 'https://github.com/x/y.git' }, 'punch builds only from a local build context, but the build\'s context is https://github.com/x/y.git'],
+    ['a remote context under a renamed context key', { contextkey: 'src', src: 'git://h/r' }, "the build's context is git://h/r"],
+  ];
+  for (const [name, opts, message] of errors) {
+    it(`rejects ${name}`, () => {
+      expect(() => parseFrontendOptions(opts)).toThrow(FrontendError);
+      expect(() => parseFrontendOptions(opts)).toThrow(message);
+    });
+  }
+});

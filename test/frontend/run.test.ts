@@ -1,0 +1,501 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { BuildGraph, BuildInput } from '../../src/convert/api.js';
+import { PunchError, lineRange, type Diagnostic } from '../../src/diagnostics.js';
+import { runFrontend, type BuildFunction } from '../../src/frontend/run.js';
+import { pb, type moby } from '../../src/gen/pb.js';
+import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
+import type { ImageConfig } from '../../src/oci/types.js';
+import { FakeStatus, pongCurrent, pongV08, startFakeBridge, type FakeBridge, type Handlers } from './fake-bridge.js';
+
+const CONTAINERFILE = '#syntax=registry/punch:1\nFROM alpine\nCOPY kernel /unikernel/kernel\n';
+const BASE_CONFIG = { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [] } };
+
+type Files = Record<string, string>;
+
+interface Scenario {
+  pong?: moby.buildkit.v1.frontend.PongResponse.$Properties;
+  /** Files of the `dockerfile` and `context` session dirs. */
+  dockerfileDir?: Files;
+  contextDir?: Files;
+  /** Paths StatFile reports missing. */
+  missing?: string[];
+  /** Status for the Solve of the built graph. */
+  solveError?: FakeStatus;
+  overrides?: Handlers;
+}
+
+/** What a Solve request's definition builds: the identifier and attrs of its source op, and its progress name. */
+function sourceOf(def: pb.Definition.$Properties | null | undefined): { identifier: string; attrs: Record<string, string>; name: string } {
+  for (const bytes of def?.def ?? []) {
+    const op = pb.Op.decode(bytes);
+    if (op.source) {
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      return {
+        identifier: op.source.identifier ?? '',
+        attrs: { ...op.source.attrs },
+        name: def?.metadata?.[digest]?.description?.['llb.customname'] ?? '',
+      };
+    }
+  }
+  return { identifier: '', attrs: {}, name: '' };
+}
+
+function handlersFor(s: Scenario): Handlers {
+  const dirs: Record<string, Files> = {
+    'ref-dockerfile': s.dockerfileDir ?? { Containerfile: CONTAINERFILE },
+    'ref-context': s.contextDir ?? {},
+  };
+  let graphs = 0;
+  return {
+    Ping: () => s.pong ?? pongCurrent,
+    Solve: (req) => {
+      const src = sourceOf(req.Definition);
+      if (src.identifier === 'local://dockerfile') return { result: { ref: { id: 'ref-dockerfile' } } };
+      if (src.identifier === 'local://context') return { result: { ref: { id: 'ref-context' } } };
+      if (s.solveError) throw s.solveError;
+      graphs += 1;
+      return { result: { ref: { id: `ref-graph-${graphs}`, def: req.Definition } } };
+    },
+    ReadFile: (req) => {
+      const content = dirs[req.Ref]?.[req.FilePath];
+      if (content === undefined) throw new FakeStatus(2, `open /tmp/buildkit-mount123/${req.FilePath}: no such file or directory`);
+      return { Data: Buffer.from(content) };
+    },
+    StatFile: (req) => {
+      if (s.missing?.includes(req.Path)) throw new FakeStatus(2, `stat ${req.Path}: no such file or directory`);
+      return { stat: { path: req.Path, mode: 0o644, size: 1000 } };
+    },
+    ResolveImageConfig: () => ({ Digest: 'sha256:' + 'b'.repeat(64), Config: Buffer.from(JSON.stringify(BASE_CONFIG)) }),
+    Warn: () => ({}),
+    Return: () => ({}),
+    ...s.overrides,
+  };
+}
+
+interface StubOptions {
+  diagnostics?: Diagnostic[];
+  artifacts?: string[];
+  error?: unknown;
+}
+
+/** A build that resolves alpine for its platform and returns a small graph; records its inputs. */
+function stubBuild(seen: BuildInput[], o: StubOptions = {}): BuildFunction {
+  return async (input) => {
+    seen.push(input);
+    if (o.error) throw o.error;
+    const platform = input.platform ?? input.defaultPlatform;
+    const base = await input.resolveImage!('docker.io/library/alpine:latest', platform);
+    const config: ImageConfig = {
+      architecture: platform.architecture,
+      os: platform.os,
+      config: { ...base.config?.config, Labels: { 'com.urunc.unikernel.binary': '/unikernel/kernel' } },
+      rootfs: { type: 'layers', diff_ids: [] },
+    };
+    const graph: BuildGraph = {
+      definition: marshal(image('alpine', { platform }), { platform }),
+      platform,
+      config,
+      annotations: { 'com.urunc.unikernel.binary': '/unikernel/kernel', 'com.urunc.unikernel.unikernelType': 'unikraft' },
+      urunc: {},
+      artifacts: o.artifacts ?? ['/unikernel/kernel'],
+      diagnostics: o.diagnostics ?? [],
+    };
+    return graph;
+  };
+}
+
+function envWith(opts: string[], sessionId = 'sess-1'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { BUILDKIT_SESSION_ID: sessionId };
+  opts.forEach((o, i) => (env[`BUILDKIT_FRONTEND_OPT_${i}`] = o));
+  return env;
+}
+
+/** Checks that `bytes` is exactly an HTTP/2 client preface followed by whole frames; returns the frame types. */
+function http2FrameTypes(bytes: Buffer): number[] {
+  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  expect(bytes.subarray(0, preface.length).toString('latin1')).toBe(preface);
+  const types: number[] = [];
+  let off = preface.length;
+  while (off < bytes.length) {
+    expect(bytes.length - off).toBeGreaterThanOrEqual(9);
+    const length = bytes.readUIntBE(off, 3);
+    const type = bytes[off + 3]!;
+    expect(type).toBeLessThanOrEqual(9);
+    types.push(type);
+    off += 9 + length;
+  }
+  expect(off).toBe(bytes.length);
+  return types;
+}
+
+interface Run {
+  code: number;
+  fake: FakeBridge;
+  logs: string[];
+  written: Buffer;
+  returned: moby.buildkit.v1.frontend.ReturnRequest;
+}
+
+let fakes: FakeBridge[] = [];
+afterEach(async () => {
+  for (const f of fakes) await f.close();
+  fakes = [];
+  vi.restoreAllMocks();
+});
+
+async function run(scenario: Scenario, env: NodeJS.ProcessEnv, build: BuildFunction): Promise<Run> {
+  const fake = await startFakeBridge(handlersFor(scenario));
+  fakes.push(fake);
+  const socket = await fake.connect();
+  const chunks: Buffer[] = [];
+  const output = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      socket.write(chunk, cb);
+    },
+  });
+  const logs: string[] = [];
+  const code = await runFrontend(env, { input: socket, output, log: (m) => logs.push(m) }, build);
+  const returned = fake.requests('Return')[0]!;
+  return { code, fake, logs, written: Buffer.concat(chunks), returned };
+}
+
+function metadataText(r: moby.buildkit.v1.frontend.ReturnRequest): Record<string, string> {
+  return Object.fromEntries(Object.entries(r.result?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
+}
+
+describe('the frontend flow on a current BuildKit', () => {
+  it('pings, loads the inputs, solves the graph, checks the kernel, returns, and exits 0', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.code).toBe(0);
+    expect(r.fake.calls.map((c) => c.method)).toEqual([
+      'Ping',
+      'Solve',
+      'Solve',
+      'ReadFile',
+      'ReadFile',
+      'ReadFile',
+      'ResolveImageConfig',
+      'Solve',
+      'StatFile',
+      'Return',
+    ]);
+  });
+
+  it('loads the Containerfile from the dockerfile dir with follow paths, session, shared key and an internal name', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    const src = sourceOf(r.fake.requests('Solve')[0]!.Definition);
+    expect(src).toEqual({
+      identifier: 'local://dockerfile',
+      attrs: {
+        'local.followpaths': '["Containerfile","Containerfile.dockerignore"]',
+        'local.session': 'sess-1',
+        'local.sharedkeyhint': 'dockerfile',
+      },
+      name: '[internal] load build definition from Containerfile',
+    });
+    expect(r.fake.requests('ReadFile')[0]).toMatchObject({ Ref: 'ref-dockerfile', FilePath: 'Containerfile' });
+  });
+
+  it('loads .dockerignore from the context dir with its own shared key and name', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(sourceOf(r.fake.requests('Solve')[1]!.Definition)).toEqual({
+      identifier: 'local://context',
+      attrs: { 'local.followpaths': '[".dockerignore"]', 'local.session': 'sess-1', 'local.sharedkeyhint': 'context-.dockerignore' },
+      name: '[internal] load .dockerignore',
+    });
+  });
+
+  it('uses the dockerfilekey and contextkey session dirs', async () => {
+    const r = await run(
+      { overrides: { ReadFile: (req) => ({ Data: Buffer.from(req.FilePath === 'Dockerfile' ? 'FROM scratch\n' : '') }) } },
+      envWith(['dockerfilekey=df', 'contextkey=src']),
+      stubBuild([]),
+    );
+    const [df, ctx] = r.fake.requests('Solve').map((s) => sourceOf(s.Definition));
+    expect([df!.identifier, df!.attrs['local.sharedkeyhint'], ctx!.identifier, ctx!.attrs['local.sharedkeyhint']]).toEqual([
+      'local://df',
+      'df',
+      'local://src',
+      'src-.dockerignore',
+    ]);
+  });
+
+  it('gives the build the text, options, context and platform', async () => {
+    const seen: BuildInput[] = [];
+    await run(
+      { contextDir: { '.dockerignore': '# x\nnode_modules\n!keep\n' } },
+      envWith(['filename=Containerfile', 'build-arg:V=1', 'label:team=os', 'target=final', 'source=registry/punch:1']),
+      stubBuild(seen),
+    );
+    const input = seen[0]!;
+    expect({ ...input, resolveImage: undefined }).toEqual({
+      file: 'Containerfile',
+      text: CONTAINERFILE,
+      buildArgs: { V: '1' },
+      labels: { team: 'os' },
+      target: 'final',
+      defaultPlatform: { os: 'linux', architecture: 'amd64' },
+      context: { name: 'context', sessionId: 'sess-1', excludePatterns: ['node_modules', '!keep'] },
+      resolveImage: undefined,
+    });
+  });
+
+  it('prefers <filename>.dockerignore next to the Containerfile over the context one', async () => {
+    const seen: BuildInput[] = [];
+    await run(
+      {
+        dockerfileDir: { Containerfile: CONTAINERFILE, 'Containerfile.dockerignore': '/only/this\n' },
+        contextDir: { '.dockerignore': 'other\n' },
+      },
+      envWith(['filename=Containerfile']),
+      stubBuild(seen),
+    );
+    expect(seen[0]!.context.excludePatterns).toEqual(['only/this']);
+  });
+
+  it('resolves base images with the platform, resolve mode and an internal progress name', async () => {
+    const r = await run({}, envWith(['filename=Containerfile', 'image-resolve-mode=pull', 'platform=linux/arm64']), stubBuild([]));
+    const req = r.fake.requests('ResolveImageConfig')[0]!;
+    expect(req.Ref).toBe('docker.io/library/alpine:latest');
+    expect([req.Platform?.OS, req.Platform?.Architecture]).toEqual(['linux', 'arm64']);
+    expect(req.ResolveMode).toBe('pull');
+    expect(req.LogName).toBe('[internal] load metadata for docker.io/library/alpine:latest');
+  });
+
+  it('hands the build the resolved digest and parsed config', async () => {
+    let resolved: unknown;
+    const build: BuildFunction = async (input) => {
+      resolved = await input.resolveImage!('docker.io/library/alpine:latest', input.defaultPlatform);
+      return stubBuild([])(input);
+    };
+    await run({}, envWith(['filename=Containerfile']), build);
+    expect(resolved).toEqual({ digest: 'sha256:' + 'b'.repeat(64), config: BASE_CONFIG });
+  });
+
+  it('solves the graph with Evaluate and sends the definition the build produced', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    const req = r.fake.requests('Solve')[2]!;
+    const platform = { os: 'linux', architecture: 'amd64' };
+    const expected = pb.Definition.decode(encodeDefinition(marshal(image('alpine', { platform }), { platform })));
+    expect(req.Evaluate).toBe(true);
+    expect(req.Definition!.def!.map((d) => Buffer.from(d).toString('hex'))).toEqual(expected.def.map((d) => Buffer.from(d).toString('hex')));
+    expect(r.fake.requests('StatFile')).toEqual([expect.objectContaining({ Ref: 'ref-graph-1', Path: '/unikernel/kernel' })]);
+  });
+
+  it('returns the solved ref with the image config and manifest annotations', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.returned.result?.ref?.id).toBe('ref-graph-1');
+    const meta = metadataText(r.returned);
+    expect(Object.keys(meta)).toEqual([
+      'annotation-manifest.com.urunc.unikernel.binary',
+      'annotation-manifest.com.urunc.unikernel.unikernelType',
+      'containerimage.config',
+    ]);
+    expect(JSON.parse(meta['containerimage.config']!)).toEqual({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], Labels: { 'com.urunc.unikernel.binary': '/unikernel/kernel' } },
+      rootfs: { type: 'layers', diff_ids: [] },
+    });
+    expect(meta['annotation-manifest.com.urunc.unikernel.unikernelType']).toBe('unikraft');
+  });
+
+  it('sends warnings through Warn on the Containerfile vertex, with the source and range', async () => {
+    const warning: Diagnostic = { severity: 'warning', file: 'Containerfile', range: lineRange(2, 1, 12), message: 'FROM alpine is not pinned' };
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([], { diagnostics: [warning] }));
+    const warn = r.fake.requests('Warn')[0]!;
+    // The digest of the local op in the first Solve: the terminal op's input.
+    const def = r.fake.requests('Solve')[0]!.Definition!.def!;
+    const terminal = pb.Op.decode(def[def.length - 1]!);
+    expect(warn.digest).toBe(terminal.inputs[0]!.digest);
+    expect(Buffer.from(warn.short).toString()).toBe('Containerfile:2:1: warning: FROM alpine is not pinned');
+    expect([warn.info?.filename, Buffer.from(warn.info!.data!).toString()]).toEqual(['Containerfile', CONTAINERFILE]);
+    expect(warn.ranges.map((g) => [g.start?.line, g.start?.character, g.end?.line, g.end?.character])).toEqual([[2, 0, 2, 11]]);
+    expect(r.logs).toEqual([]);
+  });
+});
+
+describe('the frontend flow on Docker 20.10 (BuildKit v0.8)', () => {
+  it('sends no annotation metadata', async () => {
+    const r = await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(Object.keys(metadataText(r.returned))).toEqual(['containerimage.config']);
+  });
+
+  it('logs warnings instead of calling Warn', async () => {
+    const warning: Diagnostic = { severity: 'warning', file: 'Containerfile', range: lineRange(2), message: 'careful' };
+    const r = await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([], { diagnostics: [warning] }));
+    expect(r.fake.calls.some((c) => c.method === 'Warn')).toBe(false);
+    expect(r.logs).toEqual(['Containerfile:2:1: warning: careful']);
+  });
+
+  it('still asks Solve to evaluate (v0.8 has gateway.solve.evaluate) and never calls the Evaluate RPC', async () => {
+    const r = await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.fake.requests('Solve')[2]!.Evaluate).toBe(true);
+    expect(r.fake.calls.some((c) => c.method === 'Evaluate')).toBe(false);
+  });
+});
+
+describe('multi-platform builds', () => {
+  it('builds each platform and returns refs, per-platform configs and refs.platforms', async () => {
+    const seen: BuildInput[] = [];
+    const r = await run({}, envWith(['filename=Containerfile', 'platform=linux/amd64,linux/arm64']), stubBuild(seen));
+    expect(seen.map((s) => s.platform)).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64' },
+    ]);
+    expect(r.returned.result?.refs?.refs).toEqual({
+      'linux/amd64': expect.objectContaining({ id: 'ref-graph-1' }),
+      'linux/arm64': expect.objectContaining({ id: 'ref-graph-2' }),
+    });
+    const meta = metadataText(r.returned);
+    expect(Object.keys(meta).filter((k) => !k.startsWith('annotation'))).toEqual([
+      'containerimage.config/linux/amd64',
+      'containerimage.config/linux/arm64',
+      'refs.platforms',
+    ]);
+    expect(JSON.parse(meta['containerimage.config/linux/arm64']!).architecture).toBe('arm64');
+    expect(JSON.parse(meta['refs.platforms']!)).toEqual({
+      Platforms: [
+        { ID: 'linux/amd64', Platform: { architecture: 'amd64', os: 'linux' } },
+        { ID: 'linux/arm64', Platform: { architecture: 'arm64', os: 'linux' } },
+      ],
+    });
+    expect(meta['annotation-manifest[linux/arm64].com.urunc.unikernel.unikernelType']).toBe('unikraft');
+  });
+
+  it('checks the artifacts of every platform', async () => {
+    const r = await run({}, envWith(['filename=Containerfile', 'platform=linux/amd64,linux/arm64']), stubBuild([]));
+    expect(r.fake.requests('StatFile').map((s) => s.Ref).sort()).toEqual(['ref-graph-1', 'ref-graph-2']);
+  });
+});
+
+describe('errors end as Return{error} and exit 0', () => {
+  it('returns the diagnostics of a PunchError with code 2, one per line', async () => {
+    const error = new PunchError([
+      { severity: 'error', file: 'Containerfile', range: lineRange(3), message: 'unknown instruction FOO' },
+      { severity: 'error', file: 'Containerfile', range: lineRange(5, 7), message: 'COPY needs a destination' },
+    ]);
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([], { error }));
+    expect(r.code).toBe(0);
+    expect(r.returned.result ?? undefined).toBeUndefined();
+    expect([r.returned.error?.code, r.returned.error?.message]).toEqual([
+      2,
+      'Containerfile:3:1: error: unknown instruction FOO\nContainerfile:5:7: error: COPY needs a destination',
+    ]);
+  });
+
+  it('passes a failed Solve status on unchanged, details included', async () => {
+    const details = {
+      code: 2,
+      message: 'process "/bin/sh -c false" did not complete successfully: exit code: 1',
+      details: [{ type_url: 'github.com/moby/buildkit/errdefs.Source+json', value: Buffer.from('{"info":{}}') }],
+    };
+    const r = await run(
+      { solveError: new FakeStatus(2, details.message, details) },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.code).toBe(0);
+    const e = r.returned.error!;
+    expect([e.code, e.message]).toEqual([2, details.message]);
+    expect(e.details!.map((d) => [d.type_url, Buffer.from(d.value!).toString()])).toEqual([
+      ['github.com/moby/buildkit/errdefs.Source+json', '{"info":{}}'],
+    ]);
+  });
+
+  it('names a unikernel file the build did not produce', async () => {
+    const r = await run({ missing: ['/unikernel/kernel'] }, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.returned.error?.message).toBe(
+      'Containerfile: error: /unikernel/kernel was not produced by the build: the com.urunc.unikernel.* labels name it, ' +
+        'so the final stage must COPY or ADD a file to that path',
+    );
+  });
+
+  it('says which platform lacks a file in a multi-platform build', async () => {
+    const r = await run(
+      { overrides: { StatFile: (req) => { if (req.Ref === 'ref-graph-2') throw new FakeStatus(2, 'stat x: no such file or directory'); return { stat: { path: req.Path } }; } } },
+      envWith(['filename=Containerfile', 'platform=linux/amd64,linux/arm64']),
+      stubBuild([]),
+    );
+    expect(r.returned.error?.message).toContain('/unikernel/kernel was not produced by the build for linux/arm64:');
+  });
+
+  it('reports a missing Containerfile clearly', async () => {
+    const r = await run({ dockerfileDir: {} }, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.returned.error?.code).toBe(2);
+    expect(r.returned.error?.message).toBe(
+      'cannot read Containerfile from the build\'s Containerfile directory (session dir "dockerfile"): ' +
+        'open /tmp/buildkit-mount123/Containerfile: no such file or directory; name the file with -f (docker build -f Containerfile .)',
+    );
+  });
+
+  it('refuses a subrequest before solving anything', async () => {
+    const r = await run({}, envWith(['requestid=frontend.outline']), stubBuild([]));
+    expect(r.fake.calls.map((c) => c.method)).toEqual(['Ping', 'Return']);
+    expect(r.returned.error?.message).toContain('punch does not implement subrequest frontend.outline');
+  });
+
+  it('reports a remote context clearly', async () => {
+    const r = await run({}, envWith(['context=https://example.com/repo.git']), stubBuild([]));
+    expect(r.returned.error?.message).toContain('punch builds only from a local build context');
+  });
+
+  it('refuses a graph over 4 MiB with a clear message instead of sending it', async () => {
+    const big: BuildFunction = async (input) => {
+      const graph = await stubBuild([])(input);
+      // A definition whose encoding exceeds the 4 MiB request limit.
+      return { ...graph, definition: { def: [...graph.definition.def, new Uint8Array(4 * 1024 * 1024)], metadata: graph.definition.metadata } };
+    };
+    const r = await run({}, envWith(['filename=Containerfile']), big);
+    expect(r.fake.requests('Solve')).toHaveLength(2);
+    expect(r.returned.error?.message).toMatch(/^the Solve request is \d+ bytes, over the 4 MiB \(4194304 bytes\) that BuildKit accepts/);
+  });
+
+  it('turns an unexpected exception into an internal error and logs its stack', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([], { error: new TypeError('x is undefined') }));
+    expect(r.returned.error?.message).toBe('punch: internal error: x is undefined (please report this)');
+    expect(r.logs[0]).toMatch(/^punch frontend: internal error: TypeError: x is undefined\n/);
+  });
+
+  it('exits 1 when BuildKit does not answer Ping', async () => {
+    const r = await run(
+      { overrides: { Ping: () => { throw new FakeStatus(14, 'not ready'); } } },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.fake.calls.map((c) => c.method)).toEqual(['Ping']);
+    expect(r.logs).toEqual(['punch frontend: no answer to Ping from BuildKit: not ready']);
+  });
+
+  it('exits 1 when Return itself fails', async () => {
+    const r = await run(
+      { overrides: { Return: () => { throw new FakeStatus(2, 'gateway return must be either result or err'); } } },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.logs).toEqual(['punch frontend: Return failed: gateway return must be either result or err']);
+  });
+});
+
+describe('stdout discipline', () => {
+  it('writes nothing but HTTP/2 frames to the output', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    const types = http2FrameTypes(r.written);
+    expect(types).toContain(1); // HEADERS
+    expect(types).toContain(0); // DATA
+    expect(r.fake.errors).toEqual([]);
+  });
+
+  it('never writes to process.stdout', async () => {
+    const spy = vi.spyOn(process.stdout, 'write');
+    const warning: Diagnostic = { severity: 'warning', file: 'Containerfile', range: lineRange(2), message: 'careful' };
+    await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([], { diagnostics: [warning] }));
+    await run({}, envWith(['filename=Containerfile']), stubBuild([], { error: new Error('boom') }));
+    expect(spy).not.toHaveBeenCalled();
+  });
+});
