@@ -1,0 +1,80 @@
+// Reads what a local build needs from disk: the Containerfile, .dockerignore, and the context identity.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { BuildInput } from '../convert/api.js';
+import { parseDockerignore } from '../frontend/dockerignore.js';
+import type { Platform } from '../platform.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface LocalBuildArgs {
+  file?: string;
+  context: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  platform?: Platform;
+  defaultPlatform: Platform;
+  unique?: string;
+  cwd: string;
+}
+
+/** `-f` if given, else `Containerfile`, else `Dockerfile` in the context (the name users write). */
+export function locateContainerfile(args: Pick<LocalBuildArgs, 'file' | 'context' | 'cwd'>): string {
+  if (args.file !== undefined) return resolve(args.cwd, args.file);
+  for (const name of ['Containerfile', 'Dockerfile']) {
+    const p = resolve(args.cwd, args.context, name);
+    if (existsSync(p)) return p;
+  }
+  throw new UsageError(`no Containerfile or Dockerfile in ${args.context}: name one with -f FILE`);
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`);
+  }
+}
+
+/** `<file>.dockerignore` next to the Containerfile wins over the context's `.dockerignore`, as in BuildKit. */
+export function readIgnorePatterns(containerfile: string, contextDir: string): string[] {
+  for (const p of [`${containerfile}.dockerignore`, resolve(contextDir, '.dockerignore')]) {
+    if (existsSync(p)) return parseDockerignore(readFileSync(p, 'utf8'));
+  }
+  return [];
+}
+
+/** A stable `local.unique`: Go uses a random one; punch derives it from the context directory. */
+export function contextUnique(contextDir: string): string {
+  return createHash('sha256').update(realpathSync(contextDir)).digest('hex').slice(0, 32);
+}
+
+export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; containerfile: string; contextDir: string } {
+  const contextDir = resolve(args.cwd, args.context);
+  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
+    throw new UsageError(`build context ${args.context} is not a directory`);
+  }
+  const containerfile = locateContainerfile(args);
+  const text = readText(containerfile, 'Containerfile');
+  const shown = relative(args.cwd, containerfile) || containerfile;
+  const input: BuildInput = {
+    file: shown.startsWith('..') ? containerfile : shown,
+    text,
+    buildArgs: args.buildArgs,
+    labels: args.labels,
+    ...(args.target !== undefined ? { target: args.target } : {}),
+    ...(args.platform ? { platform: args.platform } : {}),
+    defaultPlatform: args.defaultPlatform,
+    context: {
+      name: 'context',
+      unique: args.unique ?? contextUnique(contextDir),
+      excludePatterns: readIgnorePatterns(containerfile, contextDir),
+    },
+  };
+  return { input, containerfile, contextDir };
+}

@@ -1,0 +1,16 @@
+// The CLI's edges, passed in explicitly so commands are testable in-process.
+import type { Readable, Writable } from 'node:stream';
+import type { Diagnostic } from '../diagnostics.js';
+
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  arch: string;
+  /** Prints diagnostics to stderr as FILE:LINE:COL: severity: message. */
+  report(diagnostics: readonly Diagnostic[]): void;
+}

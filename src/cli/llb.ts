@@ -1,0 +1,61 @@
+// `punch llb`: the Definition on stdout for `buildctl build`, nothing else ever on stdout.
+import { buildGraph } from '../convert/index.js';
+import type { BuildGraph } from '../convert/api.js';
+import { definitionToJSONLines, encodeDefinition } from '../llb/index.js';
+import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
+import { UsageError, localBuildInput } from './inputs.js';
+import { csvField, shellQuote, writeAll } from './output.js';
+import type { CliIO } from './io.js';
+
+export const llbHelp = `Usage: punch llb [-f FILE] [CONTEXT] [options] | buildctl build --local context=CONTEXT --output ...
+Writes the BuildKit LLB Definition for the Containerfile to stdout.
+  --format pb|json        pb (default): bytes for buildctl; json: one decoded op per line
+  --print-config          print the image config JSON instead
+  --print-buildctl NAME   print a buildctl command that pushes NAME with config and annotations
+  --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
+
+/** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */
+export function buildctlCommand(graph: BuildGraph, name: string, context: string): string {
+  const fields = [
+    'type=image',
+    `name=${name}`,
+    'push=true',
+    'oci-mediatypes=true',
+    ...Object.entries(graph.annotations).map(([k, v]) => `annotation.${k}=${v}`),
+    `containerimage.config=${JSON.stringify(graph.config)}`,
+  ];
+  return `buildctl build --local context=${shellQuote(context)} --output ${shellQuote(fields.map(csvField).join(','))}\n`;
+}
+
+export async function runLlb(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    ...commonOptions,
+    format: { type: 'string', default: 'pb' },
+    'print-config': { type: 'boolean' },
+    'print-buildctl': { type: 'string' },
+  });
+  if (values.help) {
+    await writeAll(io.stdout, `${llbHelp}\n`);
+    return 0;
+  }
+  if (values.format !== 'pb' && values.format !== 'json') throw new UsageError(`--format ${values.format}: expected pb or json`);
+  const plats = platforms(values.platform);
+  if (plats.length > 1) throw new UsageError('punch llb emits one platform at a time: run it once per --platform');
+  const printsText = values.format === 'json' || values['print-config'] || values['print-buildctl'] !== undefined;
+  if (!printsText && io.stdoutIsTTY) {
+    throw new UsageError('refusing to write binary LLB to a terminal: pipe it into `buildctl build`, or use --format json');
+  }
+  const args = localArgs(values, positionals, plats[0], io.env, io.cwd, io.arch);
+  const { input } = localBuildInput(args);
+  const graph = await buildGraph(input);
+  io.report(graph.diagnostics);
+  if (values['print-config']) {
+    await writeAll(io.stdout, `${JSON.stringify(graph.config, null, 2)}\n`);
+  } else if (values['print-buildctl'] !== undefined) {
+    await writeAll(io.stdout, buildctlCommand(graph, values['print-buildctl'], args.context));
+  } else {
+    const bytes = encodeDefinition(graph.definition);
+    await writeAll(io.stdout, values.format === 'json' ? definitionToJSONLines(bytes) : bytes);
+  }
+  return 0;
+}

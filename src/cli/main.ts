@@ -1,0 +1,74 @@
+// punch's command dispatch. stdout is reserved for output the user asked for (LLB bytes, or gRPC
+// frames in frontend mode); diagnostics go to stderr.
+import { PunchError } from '../diagnostics.js';
+import { runCheck } from './check.js';
+import { UsageError } from './inputs.js';
+import type { CliIO } from './io.js';
+import { runLlb } from './llb.js';
+import { isBrokenPipe, writeAll } from './output.js';
+
+declare const PUNCH_VERSION: string;
+const version = typeof PUNCH_VERSION === 'string' ? PUNCH_VERSION : 'dev';
+
+export const help = `punch ${version}: urunc unikernel images from an annotated Containerfile
+
+Usage: punch <command> [options]
+  build [-f FILE] [CONTEXT] -t NAME[:TAG] [--output type=oci|oci-layout|docker|registry,dest=...]
+                      build the image in-process (no daemon) and write it as OCI
+  llb   [-f FILE] [CONTEXT] | buildctl build --local context=CONTEXT --output ...
+                      print the LLB Definition (--format json to read it)
+  check [-f FILE] [CONTEXT] [--json]
+                      validate and show the urunc metadata it will produce
+  frontend            run as a BuildKit gateway frontend (the image's entrypoint)
+
+Common options: --build-arg K=V, --label K=V, --target STAGE, --platform OS/ARCH
+As a frontend: start the Containerfile with  #syntax=<registry>/punch:<tag>
+Run 'punch <command> --help' for a command's options. Docs: README.md`;
+
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+async function lazy(name: string): Promise<Command | undefined> {
+  switch (name) {
+    case 'llb':
+      return runLlb;
+    case 'check':
+      return runCheck;
+    case 'frontend':
+      return (await import('./frontend.js')).runFrontendCommand;
+    default:
+      return undefined;
+  }
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      await writeAll(io.stdout, `${help}\n`);
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
+      await writeAll(io.stdout, `punch ${version}\n`);
+      return 0;
+    }
+    const run = await lazy(cmd);
+    if (!run) throw new UsageError(`unknown command "${cmd}": expected build, llb, check or frontend (see punch --help)`);
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof PunchError) {
+      io.report(e.diagnostics);
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`punch: ${e.message}\n`);
+      return 2;
+    }
+    if (isBrokenPipe(e)) {
+      io.stderr.write('punch: output closed before everything was written\n');
+      return 1;
+    }
+    io.stderr.write(`punch: ${(e as Error)?.message ?? String(e)}\n`);
+    if (io.env.PUNCH_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,71 @@
+// Applies a stage's instructions to its base image config, the way Docker's Dockerfile frontend does.
+import type { ImageConfig, ImageConfigBody } from '../oci/types.js';
+import type { Platform } from '../platform.js';
+import type { Stage } from '../plan/types.js';
+
+/** The config of an image built FROM scratch: Docker sets WorkingDir `/`; a unikernel needs no PATH. */
+export function emptyImageConfig(platform: Platform): ImageConfig {
+  return {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: { WorkingDir: '/' },
+    rootfs: { type: 'layers', diff_ids: [] },
+    history: [],
+  };
+}
+
+/** A base image's config, re-targeted at the platform being built and stripped of layer facts. */
+export function inheritConfig(base: ImageConfig, platform: Platform): ImageConfig {
+  const body: ImageConfigBody = structuredClone(base.config ?? {});
+  return {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: body,
+    rootfs: { type: 'layers', diff_ids: [...(base.rootfs?.diff_ids ?? [])] },
+    history: structuredClone(base.history ?? []),
+  };
+}
+
+function setEnv(env: string[], key: string, value: string): string[] {
+  const rest = env.filter((e) => e.split('=', 1)[0] !== key);
+  return [...rest, `${key}=${value}`];
+}
+
+/** Applies one stage's config instructions (ENV, CMD, ENTRYPOINT, ...) on top of `start`. */
+export function applyStageConfig(start: ImageConfig, stage: Stage): ImageConfig {
+  const out: ImageConfig = structuredClone(start);
+  const c = out.config;
+  const s = stage.config;
+  for (const { value: [k, v] } of s.env) c.Env = setEnv(c.Env ?? [], k, v);
+  if (s.entrypoint) c.Entrypoint = s.entrypoint.value;
+  // Docker: an ENTRYPOINT resets a CMD this stage did not set; the plan records that as an empty CMD
+  // placed at the ENTRYPOINT itself.
+  const reset = s.cmd && s.entrypoint && s.cmd.value.length === 0 && s.cmd.range.start.line === s.entrypoint.range.start.line && s.cmd.range.start.col === s.entrypoint.range.start.col;
+  if (reset) c.Cmd = null;
+  else if (s.cmd) c.Cmd = s.cmd.value;
+  if (s.workdir) c.WorkingDir = s.workdir.value;
+  if (s.user) c.User = s.user.value;
+  for (const p of s.exposedPorts) c.ExposedPorts = { ...(c.ExposedPorts ?? {}), [p.value]: {} };
+  for (const l of s.labels) c.Labels = { ...(c.Labels ?? {}), [l.key]: l.value };
+  if (s.stopSignal) c.StopSignal = s.stopSignal.value;
+  for (const v of s.volumes) c.Volumes = { ...(c.Volumes ?? {}), [v.value]: {} };
+  out.history = [
+    ...(out.history ?? []),
+    ...stage.history.map((h) => (h.emptyLayer ? { created_by: h.createdBy, empty_layer: true } : { created_by: h.createdBy })),
+  ];
+  return out;
+}
+
+/** Sorts the keys of a config's maps so the JSON is byte-stable. */
+export function canonicalConfig(cfg: ImageConfig): ImageConfig {
+  const sortRecord = <T>(r: Record<string, T> | undefined): Record<string, T> | undefined =>
+    r && Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k] as T]));
+  const c = cfg.config;
+  const body: ImageConfigBody = { ...c };
+  if (c.Labels) body.Labels = sortRecord(c.Labels);
+  if (c.ExposedPorts) body.ExposedPorts = sortRecord(c.ExposedPorts);
+  if (c.Volumes) body.Volumes = sortRecord(c.Volumes);
+  return { ...cfg, config: body };
+}

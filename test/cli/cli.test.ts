@@ -1,0 +1,107 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pb } from '../../src/gen/pb.js';
+import { decodeDefinition } from '../../src/llb/index.js';
+import { parseUruncJson } from '../../src/urunc/index.js';
+import { punch, repo } from './run.js';
+
+const examples = readdirSync(join(repo, 'examples'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+
+function scratchDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'punch-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('punch --version and --help', () => {
+  it('prints the version and exits 0', () => {
+    const r = punch(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toMatch(/^punch \d+\.\d+\.\d+\n$/);
+  });
+
+  it('prints help that fits on a 24x100 screen', () => {
+    const r = punch(['--help']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.toString().trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+  });
+
+  it('rejects an unknown command with exit 2 and nothing on stdout', () => {
+    const r = punch(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe.each(examples)('punch llb on examples/%s', (name) => {
+  const dir = join('examples', name);
+  const args = ['llb', dir];
+
+  it('writes a Definition whose last op is the terminal op, and nothing else', () => {
+    const r = punch(args);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const def = pb.Definition.decode(r.stdout);
+    expect(def.def.length).toBeGreaterThanOrEqual(2);
+    const last = pb.Op.decode(def.def[def.def.length - 1]!);
+    expect(last.inputs).toHaveLength(1);
+    expect(last.op).toBeUndefined();
+  });
+
+  it('writes the same bytes on every run', () => {
+    expect(punch(args).stdout.equals(punch(args).stdout)).toBe(true);
+  });
+
+  it('writes /urunc.json whose keys are the image labels', () => {
+    const r = punch(args);
+    const decoded = decodeDefinition(new Uint8Array(r.stdout));
+    const mkfile = decoded.ops.flatMap((o) => o.op.file?.actions ?? []).find((a) => a.mkfile?.path === '/urunc.json')?.mkfile;
+    expect(mkfile).toBeDefined();
+    const urunc = parseUruncJson(mkfile!.data!);
+    const config = JSON.parse(punch([...args, '--print-config']).stdout.toString());
+    const uruncLabels = Object.fromEntries(Object.entries(config.config.Labels).filter(([k]) => k.startsWith('com.urunc.unikernel.')));
+    expect(urunc).toEqual(uruncLabels);
+  });
+});
+
+describe('punch llb diagnostics', () => {
+  it('reports an unsupported instruction with file:line:col, exit 1 and empty stdout', () => {
+    const dir = scratchDir({ Containerfile: 'FROM scratch\nCOPY k /k\nRUN make\n', k: 'x' });
+    const r = punch(['llb', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/Containerfile:3:1: error: RUN /);
+  });
+
+  it('names a missing Containerfile and exits 2', () => {
+    const dir = scratchDir({});
+    const r = punch(['llb', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no Containerfile or Dockerfile');
+  });
+
+  it('prints one JSON op per line with --format json', () => {
+    const r = punch(['llb', 'examples/unikraft-qemu-nginx', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.toString().trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('prints a buildctl command carrying the annotations', () => {
+    const r = punch(['llb', 'examples/unikraft-qemu-nginx', '--print-buildctl', 'registry.example/nginx:1']);
+    expect(r.code).toBe(0);
+    const text = r.stdout.toString();
+    expect(text).toMatch(/^buildctl build --local context=examples\/unikraft-qemu-nginx --output '/);
+    expect(text).toContain('annotation.com.urunc.unikernel.hypervisor=qemu');
+    expect(text).toContain('name=registry.example/nginx:1');
+  });
+});
