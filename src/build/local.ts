@@ -1,0 +1,92 @@
+// `local://NAME` sources: a directory on disk read into a tree the way fsutil's walker sends it to
+// BuildKit (include patterns, dockerignore exclude patterns, follow paths). Like the docker CLI, files
+// arrive owned by 0:0; modes and mtimes are kept.
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { goClean, PatternMatcher } from './patterns.js';
+import { compareNames } from './tree.js';
+import type { DirNode, FsNode, NodeMeta } from './types.js';
+
+export interface LocalOptions {
+  includePatterns?: string[];
+  excludePatterns?: string[];
+  followPaths?: string[];
+}
+
+function metaOf(st: Stats): NodeMeta {
+  return { mode: st.mode & 0o7777, uid: 0, gid: 0, mtime: Math.floor(st.mtimeMs / 1000) };
+}
+
+function relPattern(p: string): string {
+  return goClean(p).replace(/^\/+/, '') || '.';
+}
+
+/** fsutil FollowLinks: each follow path, plus the target of any that is a symlink inside the dir. */
+async function followLinks(root: string, paths: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const raw of paths) {
+    const p = relPattern(raw);
+    out.add(p);
+    try {
+      const real = await realpath(join(root, p));
+      const rootReal = await realpath(root);
+      const rel = relative(rootReal, real);
+      if (rel !== '' && !rel.startsWith('..')) out.add(rel.split(sep).join('/'));
+    } catch {
+      // A missing follow path is simply not sent (fsutil ignores it too).
+    }
+  }
+  return [...out];
+}
+
+/** Reads `dir` as BuildKit receives it from the client session. */
+export async function readLocalTree(dir: string, opts: LocalOptions): Promise<DirNode> {
+  let st: Stats;
+  try {
+    st = await lstat(dir);
+  } catch {
+    throw new Error(`local directory ${dir} does not exist`);
+  }
+  if (!st.isDirectory()) throw new Error(`local directory ${dir} is not a directory`);
+  let includes = opts.includePatterns?.map(relPattern);
+  if (opts.followPaths && opts.followPaths.length > 0) {
+    includes = [...(includes ?? []), ...(await followLinks(dir, opts.followPaths))];
+  }
+  const include = includes && includes.length > 0 ? new PatternMatcher(includes) : undefined;
+  const exclude = opts.excludePatterns && opts.excludePatterns.length > 0 ? new PatternMatcher(opts.excludePatterns) : undefined;
+
+  /** Walks one dir; returns undefined when nothing under it is sent and `keepEmpty` is false. */
+  const walk = async (abs: string, rel: string, dirStat: Stats, keepEmpty: boolean): Promise<DirNode | undefined> => {
+    const node: DirNode = { type: 'dir', meta: metaOf(dirStat), children: new Map() };
+    let entries: Dirent[];
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch (e) {
+      throw new Error(`cannot read ${abs}: ${(e as Error).message}`);
+    }
+    entries.sort((a, b) => compareNames(a.name, b.name));
+    for (const ent of entries) {
+      const childRel = rel === '' ? ent.name : `${rel}/${ent.name}`;
+      const childAbs = join(abs, ent.name);
+      const included = include ? include.matches(childRel) : true;
+      const excluded = exclude ? exclude.matches(childRel) : false;
+      const cst = await lstat(childAbs);
+      if (cst.isDirectory()) {
+        // An excluded dir is only entered when a `!` pattern could bring something back (fsutil does the same).
+        if (excluded && !exclude!.exclusions) continue;
+        const child = await walk(childAbs, childRel, cst, included && !excluded);
+        if (child) node.children.set(ent.name, child);
+        continue;
+      }
+      if (!included || excluded) continue;
+      let child: FsNode | undefined;
+      if (cst.isFile()) child = { type: 'file', meta: metaOf(cst), size: cst.size, content: { kind: 'file', path: childAbs } };
+      else if (cst.isSymbolicLink()) child = { type: 'symlink', meta: { ...metaOf(cst), mode: 0o777 }, target: await readlink(childAbs) };
+      // Sockets, fifos and devices in a build context are skipped.
+      if (child) node.children.set(ent.name, child);
+    }
+    return node.children.size > 0 || keepEmpty ? node : undefined;
+  };
+  return (await walk(dir, '', st, true))!;
+}

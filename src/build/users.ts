@@ -1,0 +1,60 @@
+// ChownOpt → uid/gid, as BuildKit's readUser: names are looked up in /etc/passwd and /etc/group of
+// the input the option names; a user without a group gets its own id (byID) or its passwd gid (byName).
+import { readFile } from 'node:fs/promises';
+import type { pb } from '../gen/pb.js';
+import type { Owner } from './copy.js';
+import { lookup, resolvePath } from './tree.js';
+import type { DirNode } from './types.js';
+
+/** Reads a small file of the tree (passwd/group); undefined when missing. */
+async function readTreeFile(root: DirNode, path: string): Promise<string | undefined> {
+  const node = lookup(root, resolvePath(root, path));
+  if (node?.type !== 'file') return undefined;
+  if (node.content.kind === 'bytes') return Buffer.from(node.content.data).toString('utf8');
+  return readFile(node.content.path, 'utf8');
+}
+
+/** Fields of the line whose first field is `name` (passwd: name:x:uid:gid:…, group: name:x:gid:…). */
+function findEntry(text: string, name: string): string[] | undefined {
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(':');
+    if (fields[0] === name && !line.trim().startsWith('#')) return fields;
+  }
+  return undefined;
+}
+
+export type TreeOf = (input: number) => Promise<DirNode>;
+
+export async function resolveOwner(chown: pb.ChownOpt.$Properties | null | undefined, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<Owner | undefined> {
+  if (!chown || (!chown.user && !chown.group)) return undefined;
+  const owner: Owner = { uid: 0, gid: 0 };
+  const user = chown.user;
+  if (user?.byName) {
+    const name = user.byName.name ?? '';
+    const text = await readTreeFile(await treeOf(intOf(user.byName.input)), '/etc/passwd');
+    if (text === undefined) {
+      throw new Error(`cannot resolve user "${name}": the image has no /etc/passwd (use a numeric uid, e.g. --chown=1000:1000)`);
+    }
+    const e = findEntry(text, name);
+    if (!e) throw new Error(`cannot resolve user "${name}": no such user in /etc/passwd (use a numeric uid)`);
+    owner.uid = Number(e[2]);
+    owner.gid = Number(e[3]);
+  } else if (user && user.byID != null) {
+    owner.uid = user.byID;
+    owner.gid = user.byID;
+  }
+  const group = chown.group;
+  if (group?.byName) {
+    const name = group.byName.name ?? '';
+    const text = await readTreeFile(await treeOf(intOf(group.byName.input)), '/etc/group');
+    if (text === undefined) {
+      throw new Error(`cannot resolve group "${name}": the image has no /etc/group (use a numeric gid, e.g. --chown=1000:1000)`);
+    }
+    const e = findEntry(text, name);
+    if (!e) throw new Error(`cannot resolve group "${name}": no such group in /etc/group (use a numeric gid)`);
+    owner.gid = Number(e[2]);
+  } else if (group && group.byID != null) {
+    owner.gid = group.byID;
+  }
+  return owner;
+}
