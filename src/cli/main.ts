@@ -33,6 +33,8 @@ async function lazy(name: string): Promise<Command | undefined> {
       return runLlb;
     case 'check':
       return runCheck;
+    case 'build':
+      return (await import('./build.js')).runBuild;
     case 'frontend':
       return (await import('./frontend.js')).runFrontendCommand;
     default:

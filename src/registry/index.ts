@@ -17,6 +17,7 @@ export type { PulledImage, PulledLayer } from './image.js';
 export type { BlobToPush, ManifestToPush, PushImage } from './push.js';
 export { parseOciLayoutRef, readOciLayout } from './oci-layout.js';
 export { isLoopbackHost } from './ref.js';
+export { pushImageFromLayout } from './layout-push.js';
 
 export interface RegistryOptions {
   /** Blobs are kept under `<cacheDir>/blobs/sha256/<hex>`. */

@@ -128,7 +128,7 @@ describe('buildGraph', () => {
     const text = 'FROM unikraft.org/nginx:1.15\nLABEL com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu\n';
     const g = await buildGraph(input(text, { resolveImage }));
     expect(asked).toEqual([{ ref: 'unikraft.org/nginx:1.15', platform: { os: 'qemu', architecture: 'amd64' } }]);
-    const img = sourceOps(g).find((s) => s.id.startsWith('docker-image://'))!;
+    const img = sourceOps(g).find((s) => s.id?.startsWith('docker-image://'))!;
     expect(img.id).toBe(`docker-image://unikraft.org/nginx:1.15@sha256:${'a'.repeat(64)}`);
     expect(img.platform).toMatchObject({ OS: 'qemu', Architecture: 'amd64' });
     expect(g.urunc['com.urunc.unikernel.binary']).toBe('/unikraft/bin/kernel');
@@ -186,5 +186,16 @@ LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernel
     const g = await buildGraph(input(text));
     const ctx = sourceOps(g).find((s) => s.id === 'local://context')!;
     expect(ctx.attrs['local.includepattern']).toBe('["kernel"]');
+  });
+
+  it('warns about a build arg that no ARG declares', async () => {
+    const g = await buildGraph(input(unikraft, { buildArgs: { VERSION: '1' } }));
+    expect(g.diagnostics.map((d) => d.message)).toEqual(['build argument VERSION was given but no ARG declares it']);
+  });
+
+  it('does not warn about BUILDKIT_SYNTAX and the other BUILDKIT_* args that steer BuildKit, not the file', async () => {
+    const buildArgs = { BUILDKIT_SYNTAX: 'registry.example/punch:1', BUILDKIT_INLINE_CACHE: '1' };
+    const g = await buildGraph(input(unikraft, { buildArgs }));
+    expect(g.diagnostics).toEqual([]);
   });
 });

@@ -1,0 +1,145 @@
+// `punch build`: run the graph `punch llb` prints in-process and write an OCI image. No daemon.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exportImage, executeDefinition, listRootfs, type BaseImage, type PlatformImage } from '../build/index.js';
+import { buildGraph, URUNC_JSON_PATH } from '../convert/index.js';
+import type { ResolvedImage } from '../convert/api.js';
+import { encodeDefinition } from '../llb/index.js';
+import { formatPlatform, type Platform } from '../platform.js';
+import { createRegistryClient, pushImageFromLayout, type RegistryClient } from '../registry/index.js';
+import { UsageError, localBuildInput } from './inputs.js';
+import type { CliIO } from './io.js';
+import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
+import { writeAll } from './output.js';
+import { defaultOutput, parseOutputSpec, type OutputSpec } from './output-spec.js';
+
+export const buildHelp = `Usage: punch build [-f FILE] [CONTEXT] -t NAME[:TAG] [--output SPEC] [options]
+Builds the image in-process (no daemon) and writes it as OCI, with every annotation kept.
+  -t, --tag NAME[:TAG]   image name (index ref.name, docker RepoTags, registry target)
+  -o, --output SPEC      type=oci,dest=x.tar (default: NAME.tar) | type=oci-layout,dest=DIR
+                         | type=docker,dest=x.tar (for docker load) | type=registry[,name=REF]
+  --platform P[,P...]    several platforms give an index
+  --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|quiet
+Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs).`;
+
+/** Base image blobs are cached by digest here, shared across builds. */
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.PUNCH_CACHE_DIR) return env.PUNCH_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'punch');
+}
+
+export function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^[0-9]+$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH=${v}: expected whole seconds since 1970`);
+  return Number(v);
+}
+
+function imageProvider(registry: RegistryClient): (ref: string, platform: Platform) => Promise<BaseImage> {
+  return async (ref, platform) => {
+    const pulled = await registry.pull(ref, platform);
+    return {
+      config: pulled.config,
+      layers: pulled.layers.map((l) => ({ path: l.path, mediaType: l.mediaType, digest: l.digest, diffID: l.diffId, size: l.size })),
+    };
+  };
+}
+
+/** Progress: plain timed lines on stderr (quiet prints only errors). */
+function progress(io: CliIO, mode: string, started: number): (msg: string) => void {
+  if (mode === 'quiet') return () => undefined;
+  return (msg) => io.stderr.write(`#punch ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s ${msg}\n`);
+}
+
+export async function runBuild(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    ...commonOptions,
+    tag: { type: 'string', short: 't' },
+    output: { type: 'string', short: 'o' },
+    progress: { type: 'string', default: 'auto' },
+  });
+  if (values.help) {
+    await writeAll(io.stdout, `${buildHelp}\n`);
+    return 0;
+  }
+  if (!['auto', 'plain', 'quiet'].includes(values.progress)) throw new UsageError(`--progress ${values.progress}: expected auto, plain or quiet`);
+  const tag = values.tag;
+  let output: OutputSpec;
+  if (values.output !== undefined) output = parseOutputSpec(values.output);
+  else if (tag !== undefined) output = defaultOutput(tag);
+  else throw new UsageError('name the image with -t NAME[:TAG], or say where it goes with --output type=oci,dest=FILE');
+  const pushName = output.type === 'registry' ? (output.name ?? tag) : undefined;
+  if (output.type === 'registry' && pushName === undefined) throw new UsageError('type=registry needs -t NAME or name=REF');
+  const epoch = sourceDateEpoch(io.env);
+
+  const started = Date.now();
+  const say = progress(io, values.progress, started);
+  const registry = createRegistryClient({ cacheDir: cacheDir(io.env), log: say });
+  const plats = platforms(values.platform);
+  const targets: Array<Platform | undefined> = plats.length > 0 ? plats : [undefined];
+
+  // Ctrl-C or a kill aborts the work and lets the writers remove what they staged.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    io.stderr.write(`punch: ${sig}: stopping, removing partial output\n`);
+    abort.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const work = await mkdtemp(join(tmpdir(), 'punch-build-'));
+  try {
+    const images: PlatformImage[] = [];
+    let containerfile = '';
+    for (const platform of targets) {
+      const args = localArgs(values, positionals, platform, io.env, io.cwd, io.arch);
+      const { input, contextDir } = localBuildInput(args);
+      containerfile = input.file;
+      const resolveImage = async (ref: string, p: Platform): Promise<ResolvedImage> => {
+        say(`resolve ${ref} for ${formatPlatform(p)}`);
+        return registry.resolve(ref, p);
+      };
+      const graph = await buildGraph({ ...input, resolveImage });
+      io.report(graph.diagnostics);
+      const shown = formatPlatform(graph.platform);
+      say(`[${shown}] execute ${graph.definition.def.length - 1} ops`);
+      const result = await executeDefinition(encodeDefinition(graph.definition), {
+        locals: { [input.context.name]: contextDir },
+        images: imageProvider(registry),
+        workDir: join(work, String(images.length)),
+        platform: graph.platform,
+        warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),
+        signal: abort.signal,
+      });
+      const files = new Map(listRootfs(result.rootfs).map((e) => [e.path, e]));
+      for (const path of [...graph.artifacts, URUNC_JSON_PATH]) {
+        const entry = files.get(path);
+        const key = Object.entries(graph.urunc).find(([, v]) => v === path)?.[0] ?? 'urunc.json';
+        if (!entry) throw new UsageError(`${input.file}: ${key} names ${path}, but the built image has no such file: COPY it there`);
+        if (entry.type !== 'file') throw new UsageError(`${input.file}: ${key} names ${path}, which is a ${entry.type} in the built image, not a file`);
+      }
+      images.push({ platform: graph.platform, config: graph.config, layers: result.layers, annotations: graph.annotations });
+    }
+    const name = pushName ?? tag;
+    const dest = output.type === 'registry' ? { type: 'oci-layout' as const, dest: join(work, 'push') } : { ...output, dest: resolve(io.cwd, output.dest) };
+    say(`write ${output.type}${output.type === 'registry' ? ` ${pushName}` : ` ${output.dest}`}`);
+    const exported = await exportImage(images, dest, {
+      ...(name !== undefined ? { name } : {}),
+      ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+      signal: abort.signal,
+    });
+    if (output.type === 'registry') {
+      const pushed = await registry.push(pushName!, await pushImageFromLayout(dest.dest));
+      say(`pushed ${pushName}@${pushed.digest}`);
+    }
+    say(`done: ${exported.digest} (${images.map((i) => formatPlatform(i.platform)).join(', ')}) from ${containerfile}`);
+    await writeAll(io.stdout, `${exported.digest}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await rm(work, { recursive: true, force: true });
+    if (abort.signal.aborted) process.exitCode = 130;
+  }
+}
+
