@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { decodeContainerfile } from '../containerfile/index.js';
 import type { BuildInput } from '../convert/api.js';
 import { parseDockerignore } from '../frontend/dockerignore.js';
 import type { Platform } from '../platform.js';
@@ -32,9 +33,9 @@ export function locateContainerfile(args: Pick<LocalBuildArgs, 'file' | 'context
   throw new UsageError(`no Containerfile or Dockerfile in ${args.context}: name one with -f FILE`);
 }
 
-function readText(path: string, what: string): string {
+function readBytes(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`);
@@ -60,11 +61,12 @@ export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; cont
     throw new UsageError(`build context ${args.context} is not a directory`);
   }
   const containerfile = locateContainerfile(args);
-  const text = readText(containerfile, 'Containerfile');
+  const bytes = readBytes(containerfile, 'Containerfile');
   const shown = relative(args.cwd, containerfile) || containerfile;
+  const file = shown.startsWith('..') ? containerfile : shown;
   const input: BuildInput = {
-    file: shown.startsWith('..') ? containerfile : shown,
-    text,
+    file,
+    text: decodeContainerfile(bytes, file),
     buildArgs: args.buildArgs,
     labels: args.labels,
     ...(args.target !== undefined ? { target: args.target } : {}),

@@ -7,9 +7,10 @@ export function writeAll(out: Writable, data: Uint8Array | string): Promise<void
     const onError = (e: Error): void => reject(e);
     out.once('error', onError);
     out.write(data, (err) => {
+      // On failure Node calls back first and emits 'error' after: keep listening so that event is ours.
+      if (err) return reject(err);
       out.off('error', onError);
-      if (err) reject(err);
-      else resolve();
+      resolve();
     });
   });
 }

@@ -2,3 +2,4 @@
 export { buildPlan, type PlanOptions } from './plan.js';
 export { splitShellWords } from './lexer.js';
 export { parseDirectives } from './directives.js';
+export { decodeContainerfile } from './decode.js';
