@@ -28,9 +28,15 @@ export function inheritConfig(base: ImageConfig, platform: Platform): ImageConfi
   };
 }
 
-function setEnv(env: string[], key: string, value: string): string[] {
-  const rest = env.filter((e) => e.split('=', 1)[0] !== key);
-  return [...rest, `${key}=${value}`];
+/** Docker's addEnv: a redefined variable keeps its place; a new one goes last. */
+function applyEnv(env: readonly string[], pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  const byKey = new Map<string, string>();
+  for (const e of env) {
+    const eq = e.indexOf('=');
+    byKey.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  for (const [k, v] of pairs) byKey.set(k, `${k}=${v}`);
+  return [...byKey.values()];
 }
 
 /** Applies one stage's config instructions (ENV, CMD, ENTRYPOINT, ...) on top of `start`. */
@@ -38,7 +44,7 @@ export function applyStageConfig(start: ImageConfig, stage: Stage): ImageConfig 
   const out: ImageConfig = structuredClone(start);
   const c = out.config;
   const s = stage.config;
-  for (const { value: [k, v] } of s.env) c.Env = setEnv(c.Env ?? [], k, v);
+  if (s.env.length > 0) c.Env = applyEnv(c.Env ?? [], s.env.map((e) => e.value));
   if (s.entrypoint) c.Entrypoint = s.entrypoint.value;
   // Docker: an ENTRYPOINT resets a CMD this stage did not set; the plan records that as an empty CMD
   // placed at the ENTRYPOINT itself.
@@ -47,10 +53,11 @@ export function applyStageConfig(start: ImageConfig, stage: Stage): ImageConfig 
   else if (s.cmd) c.Cmd = s.cmd.value;
   if (s.workdir) c.WorkingDir = s.workdir.value;
   if (s.user) c.User = s.user.value;
-  for (const p of s.exposedPorts) c.ExposedPorts = { ...(c.ExposedPorts ?? {}), [p.value]: {} };
-  for (const l of s.labels) c.Labels = { ...(c.Labels ?? {}), [l.key]: l.value };
+  // `out` is a fresh copy: the maps are filled in place (copying them per entry is quadratic).
+  for (const p of s.exposedPorts) (c.ExposedPorts ??= {})[p.value] = {};
+  for (const l of s.labels) (c.Labels ??= {})[l.key] = l.value;
   if (s.stopSignal) c.StopSignal = s.stopSignal.value;
-  for (const v of s.volumes) c.Volumes = { ...(c.Volumes ?? {}), [v.value]: {} };
+  for (const v of s.volumes) (c.Volumes ??= {})[v.value] = {};
   out.history = [
     ...(out.history ?? []),
     ...stage.history.map((h) => (h.emptyLayer ? { created_by: h.createdBy, empty_layer: true } : { created_by: h.createdBy })),

@@ -17,6 +17,7 @@ import {
 import type { BuildGraph, BuildInput, ResolvedImage } from './api.js';
 import { applyStageConfig, canonicalConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
+import { ignoredSources } from './ignore.js';
 
 export type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from './api.js';
 
@@ -26,15 +27,19 @@ export const UNIKRAFT_KERNEL_PATH = '/unikraft/bin/kernel';
 
 /** Stages the target needs, in file order: its FROM chain and every COPY --from stage, transitively. */
 export function neededStages(plan: Plan): Stage[] {
-  const need = new Set<number>();
-  const visit = (i: number): void => {
-    if (need.has(i)) return;
-    need.add(i);
+  // An explicit work list: a chain of thousands of stages must not overflow the stack.
+  const need = new Set<number>([plan.target]);
+  const todo = [plan.target];
+  for (let i = todo.pop(); i !== undefined; i = todo.pop()) {
     const st = plan.stages[i]!;
-    if (st.base.kind === 'stage') visit(st.base.stage);
-    for (const step of st.steps) if (step.from.kind === 'stage') visit(step.from.stage);
-  };
-  visit(plan.target);
+    const deps = [st.base.kind === 'stage' ? st.base.stage : undefined, ...st.steps.map((s) => (s.from.kind === 'stage' ? s.from.stage : undefined))];
+    for (const d of deps) {
+      if (d !== undefined && !need.has(d)) {
+        need.add(d);
+        todo.push(d);
+      }
+    }
+  }
   return plan.stages.filter((s) => need.has(s.index));
 }
 
@@ -89,6 +94,15 @@ function basePlatform(stage: Stage, inFinalChain: boolean, target: Platform, lab
   return target;
 }
 
+/**
+ * `BUILDKIT_*` build args steer BuildKit's frontends (`BUILDKIT_SYNTAX` picks the frontend, as
+ * `#syntax=` does; `BUILDKIT_INLINE_CACHE`, `BUILDKIT_MULTI_PLATFORM`, ...), never the Containerfile:
+ * no ARG declares them, so they are not "unused".
+ */
+function isFrontendControlArg(name: string): boolean {
+  return name.startsWith('BUILDKIT_');
+}
+
 function userSpec(text: string): UserSpec {
   return /^[0-9]+$/.test(text) ? { id: Number(text) } : { name: text };
 }
@@ -136,6 +150,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const { plan, diagnostics: planDiagnostics } = resolved.size > 0 && input.resolveImage ? planOrThrow(input, target, envOf) : first;
   warnings.push(...planDiagnostics);
   for (const name of plan.unusedBuildArgs) {
+    if (isFrontendControlArg(name)) continue;
     warnings.push({
       severity: 'warning',
       file: input.file,
@@ -151,6 +166,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
 
   const contextSteps = stages.flatMap((s) => s.steps);
   const includes = contextIncludePatterns(contextSteps);
+  const ignored = ignoredSources(input.file, contextSteps, input.context.excludePatterns);
   const ctx = local(input.context.name, {
     ...(input.context.sessionId ? { sessionId: input.context.sessionId } : {}),
     ...(input.context.unique && !input.context.sessionId ? { unique: input.context.unique } : {}),
@@ -253,7 +269,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     // Only the base's config is resolved, never its files: the result is checked after the solve.
     baseKnown: false,
   });
-  const diagnostics = [...warnings, ...reconciled.diagnostics, ...checked.diagnostics];
+  const diagnostics = [...warnings, ...ignored, ...reconciled.diagnostics, ...checked.diagnostics];
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);
 
   const sortedValues = checked.values;

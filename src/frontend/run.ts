@@ -7,9 +7,11 @@ import type { Readable, Writable } from 'node:stream';
 import type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from '../convert/api.js';
 import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { google, moby } from '../gen/pb.js';
+import { encodeDefinition } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
 import { Cap, LLBBridge, MissingCapError } from './bridge.js';
+import { definitionLogLine, logsDefinitions } from './debug.js';
 import { FrontendError } from './errors.js';
 import { parseDockerignore } from './dockerignore.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
@@ -39,7 +41,7 @@ export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build:
     await transport.close();
     return 1;
   }
-  const session = new FrontendSession(bridge, io.log);
+  const session = new FrontendSession(bridge, io.log, logsDefinitions(env));
   let result: moby.buildkit.v1.frontend.Result.$Properties | undefined;
   let error: google.rpc.Status.$Properties | undefined;
   try {
@@ -77,6 +79,7 @@ class FrontendSession {
   constructor(
     private readonly bridge: LLBBridge,
     private readonly log: (msg: string) => void,
+    private readonly logDefinitions = false,
   ) {}
 
   async run(env: NodeJS.ProcessEnv, build: BuildFunction): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
@@ -232,6 +235,7 @@ class FrontendSession {
   }
 
   private async solveImage(graph: BuildGraph, file: string, multi: boolean): Promise<SolvedImage> {
+    if (this.logDefinitions) this.log(definitionLogLine(formatPlatform(graph.platform), encodeDefinition(graph.definition)));
     const refId = await this.solveRef(toPbDefinition(graph.definition), true);
     const where = multi ? ` for ${formatPlatform(graph.platform)}` : '';
     await Promise.all(graph.artifacts.map((path) => this.checkArtifact(refId, path, file, where)));

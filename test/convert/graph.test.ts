@@ -199,3 +199,11 @@ LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernel
     expect(g.diagnostics).toEqual([]);
   });
 });
+
+describe('image config from ENV', () => {
+  it('keeps a redefined variable in its place, as Docker does', async () => {
+    const text = `${unikraft}ENV A=1 B=2\nENV A=3\n`;
+    const g = await buildGraph(input(text));
+    expect(g.config.config.Env).toEqual(['A=3', 'B=2']);
+  });
+});

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BuildGraph, BuildInput } from '../../src/convert/api.js';
 import { PunchError, lineRange, type Diagnostic } from '../../src/diagnostics.js';
+import { LOG_DEFINITION_ENV, loggedDefinitions } from '../../src/frontend/debug.js';
 import { runFrontend, type BuildFunction } from '../../src/frontend/run.js';
 import { pb, type moby } from '../../src/gen/pb.js';
 import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
@@ -335,6 +336,28 @@ describe('the frontend flow on Docker 20.10 (BuildKit v0.8)', () => {
     const r = await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([]));
     expect(r.fake.requests('Solve')[2]!.Evaluate).toBe(true);
     expect(r.fake.calls.some((c) => c.method === 'Evaluate')).toBe(false);
+  });
+});
+
+describe('the definition log (PUNCH_FRONTEND_LOG_DEFINITION, a debug hook)', () => {
+  it('is off by default: nothing but warnings reaches the log', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.logs).toEqual([]);
+  });
+
+  it('logs the exact Definition bytes the image Solve sends, with the platform, when set to 1', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_DEFINITION_ENV]: '1' };
+    const r = await run({}, env, stubBuild([]));
+    const logged = loggedDefinitions(r.logs.join('\n'));
+    expect(logged.map((l) => l.platform)).toEqual(['linux/amd64']);
+    const sent = r.fake.requests('Solve')[2]!.Definition!;
+    expect(logged[0]!.definition).toEqual(Buffer.from(pb.Definition.encode(sent).finish()));
+  });
+
+  it('never writes the log line to stdout', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_DEFINITION_ENV]: '1' };
+    const r = await run({}, env, stubBuild([]));
+    expect(r.written.includes(Buffer.from('punch frontend: definition'))).toBe(false);
   });
 });
 

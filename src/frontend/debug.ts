@@ -1,0 +1,34 @@
+// An opt-in debug hook for tests and bug reports: with PUNCH_FRONTEND_LOG_DEFINITION=1 in the
+// frontend's environment (e.g. `ENV` in an image derived from the frontend image), each image
+// Definition the frontend solves is logged to stderr, which BuildKit sends to the daemon's log.
+// Off by default; never on stdout (stdout is the gRPC pipe).
+
+export const LOG_DEFINITION_ENV = 'PUNCH_FRONTEND_LOG_DEFINITION';
+
+const PREFIX = 'punch frontend: definition ';
+
+export function logsDefinitions(env: NodeJS.ProcessEnv): boolean {
+  return env[LOG_DEFINITION_ENV] === '1';
+}
+
+/** One log line: the platform and the base64 of the exact Definition bytes sent in Solve. */
+export function definitionLogLine(platform: string, definition: Uint8Array): string {
+  return `${PREFIX}${platform} ${Buffer.from(definition).toString('base64')}`;
+}
+
+export interface LoggedDefinition {
+  platform: string;
+  definition: Buffer;
+}
+
+/** The definitions logged in `text` (a daemon log), oldest first. */
+export function loggedDefinitions(text: string): LoggedDefinition[] {
+  const out: LoggedDefinition[] = [];
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(PREFIX);
+    if (at < 0) continue;
+    const m = /^(\S+) ([A-Za-z0-9+/=]+)\s*$/.exec(line.slice(at + PREFIX.length));
+    if (m) out.push({ platform: m[1]!, definition: Buffer.from(m[2]!, 'base64') });
+  }
+  return out;
+}
