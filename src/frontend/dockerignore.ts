@@ -1,24 +1,9 @@
 // Docker's .dockerignore reader (moby/patternmatcher/ignorefile ReadAll), so that punch sends BuildKit
 // the same exclude patterns the Dockerfile frontend would.
+import { cleanPath } from '../gopath.js';
 
-/** Go's path.Clean (slash paths only; .dockerignore patterns are ToSlash'ed). */
-export function goCleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
-}
+/** Go's path.Clean (.dockerignore patterns are ToSlash'ed first). */
+export const goCleanPath = cleanPath;
 
 /**
  * The patterns of a .dockerignore file, in order. As Docker: a UTF-8 BOM is dropped; a line starting

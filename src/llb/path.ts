@@ -1,28 +1,7 @@
 // Go's `path` package semantics (Clean, Join) and client/llb's normalizePath, so paths in ops match Go.
+import { cleanPath, joinPath } from '../gopath.js';
 
-/** Go path.Clean: lexical clean-up of a slash-separated path. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = (rooted ? '/' : '') + out.join('/');
-  return joined === '' ? '.' : joined;
-}
-
-/** Go path.Join: joins the non-empty elements and cleans the result ("" when all are empty). */
-export function joinPath(...elems: string[]): string {
-  const nonEmpty = elems.filter((e) => e !== '');
-  return nonEmpty.length === 0 ? '' : cleanPath(nonEmpty.join('/'));
-}
+export { cleanPath, joinPath };
 
 /**
  * client/llb normalizePath: absolute against `parent`; with keepSlash a trailing `/` or `/.` of the

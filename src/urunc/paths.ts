@@ -1,24 +1,9 @@
 // urunc's path rules for binary/initrd/block/blkMntPoint (2026 line, contract §5).
+import { cleanPath } from '../gopath.js';
 import { MAX_VALUE_BYTES } from './keys.js';
 
-/** Go's path/filepath.Clean on a slash path: the shortest equivalent path by purely lexical processing. */
-export function goClean(path: string): string {
-  if (path === '') return '.';
-  const rooted = path.startsWith('/');
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return '/' + joined;
-  return joined === '' ? '.' : joined;
-}
+/** Go's path.Clean, as urunc applies it (filepath.Clean on Linux). */
+export const goClean = cleanPath;
 
 export function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
