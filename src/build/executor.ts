@@ -43,6 +43,21 @@ export class UnsupportedOpError extends Error {
   override name = 'UnsupportedOpError';
 }
 
+/**
+ * A FileOp that failed (e.g. a COPY source is missing), named by its progress name (`llb.customname`,
+ * e.g. `COPY kernel /unikernel/kernel`) so the caller can point at the Containerfile line. The
+ * message is the underlying error's.
+ */
+export class FileOpError extends Error {
+  override name = 'FileOpError';
+  constructor(
+    readonly description: string | undefined,
+    cause: Error,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
 /** Runs the definition and returns its result's layers and rootfs. An empty definition is scratch. */
 export async function executeDefinition(defBytes: Uint8Array, env: ExecEnv): Promise<ExecResult> {
   const decoded = decodeDefinition(defBytes);
@@ -155,9 +170,16 @@ class Executor {
       if (hops > actions.length) throw new Error('invalid FileOp: actions refer to each other in a cycle');
       base = int64ToNumber(actions[base - n]?.input);
     }
-    const baseSnap: Snapshot = base === -1 ? { root: emptyRoot(), layers: [] } : await inputSnap(base);
-    const root = await actionResult(outIdx);
     const description = d.metadata.description?.[CUSTOM_NAME];
+    const baseSnap: Snapshot = base === -1 ? { root: emptyRoot(), layers: [] } : await inputSnap(base);
+    let root: DirNode;
+    try {
+      root = await actionResult(outIdx);
+    } catch (e) {
+      // Failures of input ops are already named by those ops; an abort is not this op's failure.
+      if (e instanceof FileOpError || e instanceof UnsupportedOpError || this.#env.signal?.aborted || !(e instanceof Error)) throw e;
+      throw new FileOpError(description, e);
+    }
     return { root, layers: [...baseSnap.layers, { kind: 'entries', entries: diffTrees(baseSnap.root, root), description }] };
   }
 

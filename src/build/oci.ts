@@ -404,6 +404,10 @@ async function exportArchive(
   name: ReturnType<typeof nameAnnotations>,
   opts: ExportOptions,
 ): Promise<ExportResult> {
+  // Checked first: the rename at the end would fail with a bare EISDIR after all the work.
+  if ((await exists(output.dest)) && (await stat(output.dest)).isDirectory()) {
+    throw new Error(`output ${output.dest} is a directory; type=${output.type} writes one tar file: name a file (e.g. ${join(output.dest, 'image.tar')})${output.type === 'oci' ? ', or use type=oci-layout for a directory' : ''}`);
+  }
   const dir = dirname(output.dest);
   const staging = tempName(dir, `${basename(output.dest)}-blobs`);
   const tarTmp = tempName(dir, basename(output.dest));

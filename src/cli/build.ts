@@ -2,12 +2,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exportImage, executeDefinition, listRootfs, type BaseImage, type PlatformImage } from '../build/index.js';
+import { exportImage, executeDefinition, FileOpError, listRootfs, type BaseImage, type PlatformImage } from '../build/index.js';
+import { buildPlan } from '../containerfile/index.js';
+import { PunchError } from '../diagnostics.js';
 import { buildGraph, URUNC_JSON_PATH } from '../convert/index.js';
-import type { ResolvedImage } from '../convert/api.js';
+import type { BuildInput, ResolvedImage } from '../convert/api.js';
 import { encodeDefinition } from '../llb/index.js';
+import type { Plan } from '../plan/types.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { createRegistryClient, pushImageFromLayout, type RegistryClient } from '../registry/index.js';
+import { copyStepFailure, labelPathFailure } from './build-errors.js';
 import { UsageError, localBuildInput } from './inputs.js';
 import type { CliIO } from './io.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
@@ -44,6 +48,20 @@ function imageProvider(registry: RegistryClient): (ref: string, platform: Platfo
       layers: pulled.layers.map((l) => ({ path: l.path, mediaType: l.mediaType, digest: l.digest, diffID: l.diffId, size: l.size })),
     };
   };
+}
+
+/**
+ * The plan of the build that just failed, to point at the line that caused the failure. Base image env
+ * is not known here; it only matters for `$VAR`s in COPY lines, which then match no step.
+ */
+function planFor(input: BuildInput, platform: Platform): Plan | undefined {
+  return buildPlan(input.text, {
+    file: input.file,
+    buildArgs: input.buildArgs,
+    ...(input.target !== undefined ? { target: input.target } : {}),
+    targetPlatform: platform,
+    buildPlatform: input.defaultPlatform,
+  }).plan;
 }
 
 /** Progress: plain timed lines on stderr (quiet prints only errors). */
@@ -103,20 +121,30 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       io.report(graph.diagnostics);
       const shown = formatPlatform(graph.platform);
       say(`[${shown}] execute ${graph.definition.def.length - 1} ops`);
-      const result = await executeDefinition(encodeDefinition(graph.definition), {
-        locals: { [input.context.name]: contextDir },
-        images: imageProvider(registry),
-        workDir: join(work, String(images.length)),
-        platform: graph.platform,
-        warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),
-        signal: abort.signal,
-      });
+      let result;
+      try {
+        result = await executeDefinition(encodeDefinition(graph.definition), {
+          locals: { [input.context.name]: contextDir },
+          images: imageProvider(registry),
+          workDir: join(work, String(images.length)),
+          platform: graph.platform,
+          warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),
+          signal: abort.signal,
+        });
+      } catch (e) {
+        const plan = e instanceof FileOpError ? planFor(input, graph.platform) : undefined;
+        const located = plan && copyStepFailure(plan, (e as FileOpError).description, (e as Error).message);
+        throw located ? new PunchError([located]) : e;
+      }
       const files = new Map(listRootfs(result.rootfs).map((e) => [e.path, e]));
       for (const path of [...graph.artifacts, URUNC_JSON_PATH]) {
         const entry = files.get(path);
-        const key = Object.entries(graph.urunc).find(([, v]) => v === path)?.[0] ?? 'urunc.json';
-        if (!entry) throw new UsageError(`${input.file}: ${key} names ${path}, but the built image has no such file: COPY it there`);
-        if (entry.type !== 'file') throw new UsageError(`${input.file}: ${key} names ${path}, which is a ${entry.type} in the built image, not a file`);
+        if (entry?.type === 'file') continue;
+        const key = Object.entries(graph.urunc).find(([, v]) => v === path)?.[0];
+        const what = entry ? `which is a ${entry.type} in the built image, not a file` : 'but the built image has no such file: COPY it there or fix the path';
+        const plan = key !== undefined ? planFor(input, graph.platform) : undefined;
+        if (key === undefined || !plan) throw new Error(`${input.file}: the built image has no file ${path} (${what})`);
+        throw new PunchError([labelPathFailure(plan, key, args.labels, `${key} names ${path}, ${what}`)]);
       }
       images.push({ platform: graph.platform, config: graph.config, layers: result.layers, annotations: graph.annotations });
     }
@@ -135,11 +163,15 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     say(`done: ${exported.digest} (${images.map((i) => formatPlatform(i.platform)).join(', ')}) from ${containerfile}`);
     await writeAll(io.stdout, `${exported.digest}\n`);
     return 0;
+  } catch (e) {
+    // Whatever the interrupted step threw (often a bare AbortError), the user asked for the stop.
+    if (!abort.signal.aborted) throw e;
+    io.stderr.write('punch: interrupted: no image was written\n');
+    return 130;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await rm(work, { recursive: true, force: true });
-    if (abort.signal.aborted) process.exitCode = 130;
   }
 }
 

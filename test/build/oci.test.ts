@@ -119,6 +119,14 @@ describe('exportImage tar outputs', () => {
     for (const p of [manifestJson[0].Config, ...manifestJson[0].Layers]) expect(entries.some((e) => e.path === p)).toBe(true);
   });
 
+  it('refuses a tar destination that is a directory, naming a file to use instead, and leaves it alone', async () => {
+    const dest = tempDir();
+    await expect(exportImage([await image()], { type: 'oci', dest })).rejects.toThrow(
+      `output ${dest} is a directory; type=oci writes one tar file: name a file (e.g. ${join(dest, 'image.tar')}), or use type=oci-layout for a directory`,
+    );
+    expect(readdirSync(dest)).toEqual([]);
+  });
+
   it('refuses several platforms in a docker tar', async () => {
     const img = await image();
     await expect(exportImage([img, img], { type: 'docker', dest: join(tempDir(), 'x.tar') })).rejects.toThrow(/type=docker cannot hold several platforms/);

@@ -1,0 +1,145 @@
+// `punch build` failures as the user sees them: the Containerfile line of what failed, exit codes,
+// and no output left behind (the e2e suite checks the same against the real tools).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/build/tar.js';
+import { formatDiagnostic } from '../../src/diagnostics.js';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { MediaType } from '../../src/oci/types.js';
+import { FakeRegistry } from '../registry/fake-registry.js';
+import { sha } from '../registry/fixtures.js';
+import { bundle } from './run.js';
+
+const U = 'com.urunc.unikernel.';
+const RUMPRUN = `LABEL ${U}binary=/unikernel/app.hvt ${U}unikernelType=rumprun ${U}hypervisor=hvt\n`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length > 0) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+
+function context(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'punch-cli-build-'));
+  dirs.push(dir);
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), content);
+  }
+  return dir;
+}
+
+/** Runs `punch ARGS` in-process in `cwd`; returns the exit code and what went to stdout/stderr. */
+async function punchIn(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  stderr.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+  const io: CliIO = {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: { PUNCH_CACHE_DIR: join(cwd, '.cache'), ...env },
+    cwd,
+    arch: 'x64',
+    report: (ds) => { for (const d of ds) err += `${formatDiagnostic(d)}\n`; },
+  };
+  const code = await main(args, io);
+  return { code, stdout: out, stderr: err };
+}
+
+describe('punch build failures point at the Containerfile line', () => {
+  const registry = new FakeRegistry();
+  let base = '';
+
+  beforeAll(async () => {
+    // A Unikraft-like base (os qemu) whose only file is /unikraft/bin/kernel (a real tar layer, uncompressed).
+    const kernel = Buffer.from('kernel\n');
+    const h = { uid: 0, gid: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0 };
+    const layer = Buffer.concat([
+      encodeHeader({ ...h, name: 'unikraft/', type: 'dir', mode: 0o755, size: 0 }),
+      encodeHeader({ ...h, name: 'unikraft/bin/', type: 'dir', mode: 0o755, size: 0 }),
+      encodeHeader({ ...h, name: 'unikraft/bin/kernel', type: 'file', mode: 0o755, size: kernel.length }),
+      kernel,
+      padding(kernel.length),
+      END_OF_ARCHIVE,
+    ]);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'qemu', config: {}, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: sha(config), size: config.length },
+      layers: [{ mediaType: MediaType.ociLayer, digest: sha(layer), size: layer.length }],
+    }));
+    const host = await registry.start();
+    registry.addBlob('base', layer);
+    registry.addBlob('base', config);
+    registry.addManifest('base', MediaType.ociManifest, manifest, '1');
+    base = `${host}/base:1`;
+  });
+  afterAll(() => registry.stop());
+
+  it('a missing COPY source: exit 1, the COPY line and what is missing, no output file', async () => {
+    const ctx = context({ Containerfile: `FROM scratch\nCOPY missing.hvt /unikernel/app.hvt\n${RUMPRUN}` });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Containerfile:2:1: error: COPY missing.hvt /unikernel/app.hvt: /missing.hvt not found in local "context"\n');
+    expect(r.stdout).toBe('');
+    expect(readdirSync(ctx).sort()).toEqual(['Containerfile']);
+  });
+
+  it('a urunc path the image base lacks, found after the build: exit 1 at the LABEL that names it', async () => {
+    const ctx = context({
+      Containerfile: `ARG BASE\nFROM \${BASE}\nLABEL ${U}initrd=/unikraft/bin/initrd \\\n  ${U}unikernelType=unikraft ${U}hypervisor=qemu\n`,
+    });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--build-arg', `BASE=${base}`, '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.includes(': error: ')), r.stderr).toEqual([
+      `Containerfile:3:7: error: ${U}initrd names /unikraft/bin/initrd, but the built image has no such file: COPY it there or fix the path`,
+    ]);
+    expect(readdirSync(ctx).sort()).toEqual(['.cache', 'Containerfile']);
+  });
+
+  it('a urunc path set by --label that the image lacks: exit 1 at the FROM line, naming the --label', async () => {
+    const ctx = context({ Containerfile: `ARG BASE\nFROM \${BASE}\nLABEL ${U}unikernelType=unikraft ${U}hypervisor=qemu\n` });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--build-arg', `BASE=${base}`, '--label', `${U}initrd=/boot/initrd`, '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.includes(': error: ')), r.stderr).toEqual([
+      `Containerfile:2:1: error: ${U}initrd names /boot/initrd, but the built image has no such file: COPY it there or fix the path (set by --label ${U}initrd)`,
+    ]);
+  });
+});
+
+describe('punch build interrupted', () => {
+  it('exits 130 on SIGINT and leaves no output and no temp files next to the destination', async () => {
+    const ctx = context({ Containerfile: `FROM scratch\nCOPY big.img /unikernel/app.hvt\n${RUMPRUN}` });
+    writeFileSync(join(ctx, 'big.img'), '');
+    truncateSync(join(ctx, 'big.img'), 1024 * 1024 * 1024);
+    const out = join(ctx, 'out');
+    mkdirSync(out);
+    const child = spawn(process.execPath, [bundle, 'build', '--progress=plain', '-t', 'big:1', '--output', `type=oci,dest=${join(out, 'big.tar')}`, ctx], {
+      cwd: ctx,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PUNCH_CACHE_DIR: join(ctx, '.cache'), TMPDIR: ctx },
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+      // Once it writes the output, the layer of the 1 GiB file is being packed.
+      if (stderr.includes('#punch') && stderr.includes(' write oci ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 100);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('punch: interrupted: no image was written\n');
+    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(ctx).filter((n) => n.startsWith('punch-build-'))).toEqual([]);
+  }, 60_000);
+});
