@@ -268,6 +268,8 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     base: files.base,
     // Only the base's config is resolved, never its files: the result is checked after the solve.
     baseKnown: false,
+    // A resolver means a real build (frontend or punch build), which checks the result's files.
+    resultChecked: input.resolveImage !== undefined,
   });
   const diagnostics = [...warnings, ...ignored, ...reconciled.diagnostics, ...checked.diagnostics];
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);

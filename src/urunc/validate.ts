@@ -44,6 +44,8 @@ export interface UruncContext {
   base: 'scratch' | 'image' | 'stage';
   /** Whether `produced` lists the base's content too (never true without resolving the base). */
   baseKnown: boolean;
+  /** The built result is checked for these paths afterwards (frontend, punch build): no warning then. */
+  resultChecked?: boolean;
 }
 
 export interface UruncResult {
@@ -251,6 +253,7 @@ function checkExists(
     err(key, `${subject} is not in the image: no COPY of the final stage writes it${ctx.baseKnown && ctx.base !== 'scratch' ? ' and the base does not have it' : ''}${hint}`);
     return;
   }
+  if (ctx.resultChecked) return;
   const what = ctx.base === 'image' ? 'base image' : 'base stage';
   warn(key, `${subject} is not written by a COPY of the final stage: it must come from the ${what}, which punch cannot check without resolving it`);
 }

@@ -350,6 +350,12 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     ],
   },
   {
+    name: 'on an image base whose built result is checked afterwards, no warning is given',
+    labels: withLabels(bin('/unikraft/bin/kernel')),
+    ctx: { base: 'image', resultChecked: true },
+    expected: [],
+  },
+  {
     name: 'on a known image base (its files listed), a missing binary is an error',
     labels: withLabels(bin('/unikraft/bin/kernel')),
     ctx: { base: 'image', baseKnown: true },
