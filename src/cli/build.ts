@@ -8,6 +8,7 @@ import { PunchError } from '../diagnostics.js';
 import { buildGraph, URUNC_JSON_PATH } from '../convert/index.js';
 import type { BuildInput, ResolvedImage } from '../convert/api.js';
 import { encodeDefinition } from '../llb/index.js';
+import { isOciLayoutRef } from '../oci/reference.js';
 import type { Plan } from '../plan/types.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { createRegistryClient, pushImageFromLayout, type RegistryClient } from '../registry/index.js';
@@ -40,9 +41,16 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
   return Number(v);
 }
 
-function imageProvider(registry: RegistryClient): (ref: string, platform: Platform) => Promise<BaseImage> {
+/** `oci-layout://dir[:tag]` with a relative dir is read relative to the build context, like COPY. */
+export function layoutRefInContext(ref: string, contextDir: string): string {
+  if (!isOciLayoutRef(ref)) return ref;
+  const rest = ref.slice('oci-layout://'.length);
+  return rest.startsWith('/') ? ref : `oci-layout://${resolve(contextDir, rest)}`;
+}
+
+function imageProvider(registry: RegistryClient, contextDir: string): (ref: string, platform: Platform) => Promise<BaseImage> {
   return async (ref, platform) => {
-    const pulled = await registry.pull(ref, platform);
+    const pulled = await registry.pull(layoutRefInContext(ref, contextDir), platform);
     return {
       config: pulled.config,
       layers: pulled.layers.map((l) => ({ path: l.path, mediaType: l.mediaType, digest: l.digest, diffID: l.diffId, size: l.size })),
@@ -115,7 +123,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       containerfile = input.file;
       const resolveImage = async (ref: string, p: Platform): Promise<ResolvedImage> => {
         say(`resolve ${ref} for ${formatPlatform(p)}`);
-        return registry.resolve(ref, p);
+        return registry.resolve(layoutRefInContext(ref, contextDir), p);
       };
       const graph = await buildGraph({ ...input, resolveImage });
       io.report(graph.diagnostics);
@@ -125,7 +133,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       try {
         result = await executeDefinition(encodeDefinition(graph.definition), {
           locals: { [input.context.name]: contextDir },
-          images: imageProvider(registry),
+          images: imageProvider(registry, contextDir),
           workDir: join(work, String(images.length)),
           platform: graph.platform,
           warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),

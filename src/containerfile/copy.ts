@@ -1,7 +1,7 @@
 // COPY and ADD → CopyStep: flags, sources, destination, with Docker's checks and punch's limits
 // (no URLs, no heredocs).
 import { posix } from 'node:path';
-import { isReferenceError, normalizeReference } from '../oci/reference.js';
+import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Chown, CopyFrom, CopyStep, Located } from '../plan/types.js';
 import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
 import { readFlags, type FlagKind } from './flags.js';
@@ -73,7 +73,7 @@ function resolveFrom(ctx: Ctx, value: string, piece: Piece, names: StageNames): 
     }
     return { kind: 'stage', stage: index };
   }
-  const ref = normalizeReference(value);
+  const ref = isOciLayoutRef(value) ? value : normalizeReference(value);
   if (isReferenceError(ref)) {
     return ctx.report.error(range, `--from=${value} is neither an earlier stage nor a valid image reference: ${ref.error}`);
   }

@@ -1,7 +1,7 @@
 // Containerfile text → Plan: stages, ARG scopes, FROM resolution, the target, and every problem as a
 // diagnostic with a position (never an exception).
 import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diagnostics.js';
-import { isReferenceError, normalizeReference } from '../oci/reference.js';
+import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Plan, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import { expand, pieceRange, Reporter, scopeLookup, type Ctx, type Scope, type StageState } from './context.js';
@@ -208,7 +208,7 @@ class Builder {
       state.workdir = p.workdir;
       return;
     }
-    const ref = normalizeReference(written);
+    const ref = isOciLayoutRef(written) ? written : normalizeReference(written);
     if (isReferenceError(ref)) {
       this.report.error(range, `invalid base image "${written}": ${ref.error}`);
       return;

@@ -1,7 +1,8 @@
 // Plan → LLB graph + image config + urunc metadata: the one place the three ways in share.
 import { buildPlan } from '../containerfile/index.js';
 import { PunchError, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { copy, image, local, marshal, mkfile, scratch, type ChownSpec, type FileAction, type State, type UserSpec } from '../llb/index.js';
+import { copy, image, local, marshal, mkfile, ociLayout, scratch, type ChownSpec, type FileAction, type State, type UserSpec } from '../llb/index.js';
+import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import type { CopyStep, Plan, Stage } from '../plan/types.js';
@@ -181,6 +182,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   // Ops on top of a base use the target platform: a Unikraft base resolved as qemu/amd64 still
   // yields a linux/amd64 image, which is what containerd pulls for urunc.
   const imageState = (ref: string, platform: Platform): State => {
+    if (isOciLayoutRef(ref)) return ociLayout(ref, { platform, customName: `FROM ${ref}` }).withPlatform(target);
     const r = resolved.get(key(ref, platform));
     const pinned = r?.digest && !ref.includes('@') ? `${ref}@${r.digest}` : ref;
     return image(pinned, { platform, customName: `FROM ${pinned}` }).withPlatform(target);
@@ -243,9 +245,14 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     allLabels.unshift({ key: `${URUNC_PREFIX}binary`, value: UNIKRAFT_KERNEL_PATH, origin: 'base' });
   }
   // The command line first: a cmdline it derives becomes a label like any other (urunc.json, annotations).
-  const cmdlineLabel = allLabels.filter((l) => l.key === `${URUNC_PREFIX}cmdline`).at(-1);
   const cmdSource = chain.find((s) => s.config.cmd)?.config.cmd;
   const entrypointSource = chain.find((s) => s.config.entrypoint)?.config.entrypoint;
+  // A base image's cmdline describes the base's command: a new CMD/ENTRYPOINT replaces it.
+  if (cmdSource || entrypointSource) {
+    const stale = allLabels.findIndex((l) => l.key === `${URUNC_PREFIX}cmdline` && l.origin === 'base');
+    if (stale >= 0) allLabels.splice(stale, 1);
+  }
+  const cmdlineLabel = allLabels.filter((l) => l.key === `${URUNC_PREFIX}cmdline`).at(-1);
   const reconciled = reconcileCommandLine({
     file: input.file,
     anchor: final.range,
@@ -270,6 +277,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     baseKnown: false,
     // A resolver means a real build (frontend or punch build), which checks the result's files.
     resultChecked: input.resolveImage !== undefined,
+    baseLabelsUnknown: root.base.kind === 'image' && input.resolveImage === undefined,
   });
   const diagnostics = [...warnings, ...ignored, ...reconciled.diagnostics, ...checked.diagnostics];
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);

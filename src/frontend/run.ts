@@ -8,6 +8,7 @@ import type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from '../co
 import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { google, moby } from '../gen/pb.js';
 import { encodeDefinition } from '../llb/index.js';
+import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
 import { Cap, LLBBridge, MissingCapError } from './bridge.js';
@@ -216,6 +217,9 @@ class FrontendSession {
   }
 
   private async resolveImage(ref: string, platform: Platform, opts: FrontendOptions): Promise<ResolvedImage> {
+    if (isOciLayoutRef(ref)) {
+      throw new FrontendError(`${opts.filename}: ${ref}: oci-layout:// bases are read by punch build only; through BuildKit, push the image to a registry and name it in FROM`);
+    }
     const res = await this.bridge.resolveImageConfig({
       ref,
       platform,

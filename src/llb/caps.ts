@@ -2,6 +2,7 @@
 
 export const Caps = {
   sourceImage: 'source.image',
+  sourceOciLayout: 'source.ocilayout',
   sourceImageResolveMode: 'source.image.resolvemode',
   sourceLocal: 'source.local',
   sourceLocalUnique: 'source.local.unique',

@@ -1,7 +1,7 @@
 // LLB: build a graph of immutable States and marshal it to a BuildKit pb.Definition, byte-compatible
 // with Go's client/llb (see docs/buildkit-protocol.md §2 and testdata/llb-golden.txt).
 export { State, scratch, type ExecOptions } from './state.js';
-export { image, local, type ImageOptions, type LocalOptions } from './source.js';
+export { image, local, ociLayout, type ImageOptions, type LocalOptions } from './source.js';
 export { FileAction, copy, mkfile, mkdir, rm } from './fileaction.js';
 export type { ChownSpec, CopyInfo, MkdirInfo, MkfileInfo, RmInfo, UserSpec } from './vertex.js';
 export { marshal, type MarshalOptions } from './marshal.js';

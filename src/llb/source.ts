@@ -61,6 +61,24 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   );
 }
 
+/**
+ * An image in a local OCI layout, `oci-layout://<dir>[:tag]`. punch build reads it directly;
+ * BuildKit (>= 0.11) knows such sources only through a session store, hence the cap.
+ */
+export function ociLayout(ref: string, opts: Omit<ImageOptions, 'resolveMode'> = {}): State {
+  return sourceState(
+    {
+      identifier: ref,
+      attrs: {},
+      caps: [Caps.sourceOciLayout],
+      platformSpecific: true,
+      platform: opts.platform,
+      customName: opts.customName,
+    },
+    opts.platform,
+  );
+}
+
 /** A directory the client sends over the session, e.g. the build context. */
 export function local(name: string, opts: LocalOptions = {}): State {
   if (name === '') throw new Error('local source needs a name (the session directory, e.g. "context")');

@@ -124,3 +124,8 @@ export function normalizeReference(text: string): string | ReferenceError {
   const parsed = parseReference(text);
   return isReferenceError(parsed) ? parsed : formatReference(withDefaultTag(parsed));
 }
+
+/** `oci-layout://<dir>[:tag]`: an image in a local OCI layout, which punch build reads directly. */
+export function isOciLayoutRef(text: string): boolean {
+  return text.startsWith('oci-layout://') && text.length > 'oci-layout://'.length;
+}

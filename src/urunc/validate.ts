@@ -46,6 +46,8 @@ export interface UruncContext {
   baseKnown: boolean;
   /** The built result is checked for these paths afterwards (frontend, punch build): no warning then. */
   resultChecked?: boolean;
+  /** The final stage stands on an image base whose labels were not resolved (punch llb, punch check). */
+  baseLabelsUnknown?: boolean;
 }
 
 export interface UruncResult {
@@ -185,7 +187,10 @@ const requiredHint: Record<(typeof REQUIRED_KEYS)[number], string> = {
 function checkRequired(known: Map<KnownKey, LabelInput>, ctx: UruncContext, out: Diagnostic[]): void {
   for (const key of REQUIRED_KEYS) {
     const label = known.get(key);
-    if (label === undefined) {
+    if (label === undefined && ctx.baseLabelsUnknown) {
+      // An unresolved image base (punch llb, punch check) may carry the label itself.
+      out.push(diagnostic('warning', ctx.file, ctx.anchor, `label ${fullKey(key)} is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)`));
+    } else if (label === undefined) {
       out.push(diagnostic('error', ctx.file, ctx.anchor, `missing label ${fullKey(key)}: add LABEL ${fullKey(key)}=${requiredHint[key]}`));
     } else if (label.value === '') {
       const range = label.valueRange ?? label.range ?? ctx.anchor;

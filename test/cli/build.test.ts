@@ -1,7 +1,7 @@
 // `punch build` failures as the user sees them: the Containerfile line of what failed, exit codes,
 // and no output left behind (the e2e suite checks the same against the real tools).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -142,4 +142,22 @@ describe('punch build interrupted', () => {
     expect(readdirSync(out)).toEqual([]);
     expect(readdirSync(ctx).filter((n) => n.startsWith('punch-build-'))).toEqual([]);
   }, 60_000);
+});
+
+describe('punch build FROM oci-layout://', () => {
+  it('reads a relative layout in the context and inherits its files and labels', async () => {
+    const dir = context({ 'app.hvt': 'kernel', Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\n${RUMPRUN}CMD ["app"]\n` });
+    const first = await punchIn(dir, ['build', '-t', 'base:1', '--output', 'type=oci-layout,dest=layouts/base', '--progress', 'quiet', '.']);
+    expect(first.code).toBe(0);
+    writeFileSync(join(dir, 'Derived'), 'FROM oci-layout://layouts/base:1\nCMD ["app", "--verbose"]\n');
+    const second = await punchIn(dir, ['check', '-f', 'Derived', '--json', '.']);
+    expect(second.code).toBe(0);
+    const built = await punchIn(dir, ['build', '-f', 'Derived', '-t', 'derived:1', '--output', 'type=oci-layout,dest=out', '--progress', 'quiet', '.']);
+    expect(built.stderr).toBe('');
+    expect(built.code).toBe(0);
+    const index = JSON.parse(readFileSync(join(dir, 'out', 'index.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
+    expect(manifest.annotations[`${U}binary`]).toBe('/unikernel/app.hvt');
+    expect(manifest.annotations[`${U}cmdline`]).toBe('app --verbose');
+  });
 });

@@ -207,3 +207,29 @@ describe('image config from ENV', () => {
     expect(g.config.config.Env).toEqual(['A=3', 'B=2']);
   });
 });
+
+describe('a urunc image as the base', () => {
+  const base = async (): Promise<ResolvedImage> => ({
+    config: baseConfig({
+      Cmd: ['nginx', '-c', '/a.conf'],
+      Labels: {
+        'com.urunc.unikernel.binary': '/k',
+        'com.urunc.unikernel.unikernelType': 'unikraft',
+        'com.urunc.unikernel.hypervisor': 'qemu',
+        'com.urunc.unikernel.cmdline': 'nginx -c /a.conf',
+      },
+    }),
+  });
+
+  it('derives cmdline from a new CMD instead of keeping the base one', async () => {
+    const g = await buildGraph(input('FROM example.org/nginx-uk:1\nCMD ["nginx", "-c", "/b.conf"]\n', { resolveImage: base }));
+    expect(g.urunc['com.urunc.unikernel.cmdline']).toBe('nginx -c /b.conf');
+    expect(g.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
+  });
+
+  it('keeps the base cmdline when the command is inherited too', async () => {
+    const g = await buildGraph(input('FROM example.org/nginx-uk:1\nLABEL extra=1\n', { resolveImage: base }));
+    expect(g.urunc['com.urunc.unikernel.cmdline']).toBe('nginx -c /a.conf');
+    expect(g.config.config.Cmd).toEqual(['nginx', '-c', '/a.conf']);
+  });
+});

@@ -356,6 +356,15 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     expected: [],
   },
   {
+    name: 'on an unresolved image base, a required label the file does not set is a warning',
+    labels: [bin('/unikernel/kernel')],
+    ctx: { base: 'image', baseLabelsUnknown: true, resultChecked: true },
+    expected: [
+      'Containerfile:1:1: warning: label com.urunc.unikernel.unikernelType is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)',
+      'Containerfile:1:1: warning: label com.urunc.unikernel.hypervisor is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)',
+    ],
+  },
+  {
     name: 'on a known image base (its files listed), a missing binary is an error',
     labels: withLabels(bin('/unikraft/bin/kernel')),
     ctx: { base: 'image', baseKnown: true },
