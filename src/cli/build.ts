@@ -3,16 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exportImage, executeDefinition, FileOpError, listRootfs, type BaseImage, type PlatformImage } from '../build/index.js';
-import { buildPlan } from '../containerfile/index.js';
-import { PunchError } from '../diagnostics.js';
-import { buildGraph, URUNC_JSON_PATH } from '../convert/index.js';
-import type { BuildInput, ResolvedImage } from '../convert/api.js';
+import { diagnostic, PunchError } from '../diagnostics.js';
+import { buildGraph, missingArtifactMessage, URUNC_JSON_PATH } from '../convert/index.js';
+import type { ResolvedImage } from '../convert/api.js';
 import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
-import type { Plan } from '../plan/types.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { createRegistryClient, pushImageFromLayout, type RegistryClient } from '../registry/index.js';
-import { copyStepFailure, labelPathFailure } from './build-errors.js';
+import { locateStepFailure } from './build-errors.js';
 import { UsageError, localBuildInput } from './inputs.js';
 import type { CliIO } from './io.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
@@ -62,16 +60,6 @@ function imageProvider(registry: RegistryClient, contextDir: string): (ref: stri
  * The plan of the build that just failed, to point at the line that caused the failure. Base image env
  * is not known here; it only matters for `$VAR`s in COPY lines, which then match no step.
  */
-function planFor(input: BuildInput, platform: Platform): Plan | undefined {
-  return buildPlan(input.text, {
-    file: input.file,
-    buildArgs: input.buildArgs,
-    ...(input.target !== undefined ? { target: input.target } : {}),
-    targetPlatform: platform,
-    buildPlatform: input.defaultPlatform,
-  }).plan;
-}
-
 /** Progress: plain timed lines on stderr (quiet prints only errors). */
 function progress(io: CliIO, mode: string, started: number): (msg: string) => void {
   if (mode === 'quiet') return () => undefined;
@@ -140,20 +128,14 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
           signal: abort.signal,
         });
       } catch (e) {
-        const plan = e instanceof FileOpError ? planFor(input, graph.platform) : undefined;
-        const located = plan && copyStepFailure(plan, (e as FileOpError).description, (e as Error).message);
-        throw located ? new PunchError([located]) : e;
+        throw e instanceof FileOpError ? locateStepFailure(graph, input.file, e) : e;
       }
       const files = new Map(listRootfs(result.rootfs).map((e) => [e.path, e]));
-      for (const path of [...graph.artifacts, URUNC_JSON_PATH]) {
-        const entry = files.get(path);
-        if (entry?.type === 'file') continue;
-        const key = Object.entries(graph.urunc).find(([, v]) => v === path)?.[0];
-        const what = entry ? `which is a ${entry.type} in the built image, not a file` : 'but the built image has no such file: COPY it there or fix the path';
-        const plan = key !== undefined ? planFor(input, graph.platform) : undefined;
-        if (key === undefined || !plan) throw new Error(`${input.file}: the built image has no file ${path} (${what})`);
-        throw new PunchError([labelPathFailure(plan, key, args.labels, `${key} names ${path}, ${what}`)]);
+      for (const a of graph.artifacts) {
+        const found = files.get(a.path)?.type;
+        if (found !== 'file') throw new PunchError([diagnostic('error', input.file, a.range, missingArtifactMessage(a, found))]);
       }
+      if (files.get(URUNC_JSON_PATH)?.type !== 'file') throw new Error(`${input.file}: ${URUNC_JSON_PATH} is missing from the built image (a bug in punch: please report it)`);
       images.push({ platform: graph.platform, config: graph.config, layers: result.layers, annotations: graph.annotations });
     }
     const name = pushName ?? tag;

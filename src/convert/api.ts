@@ -1,6 +1,6 @@
 // The contract between the core (text → plan → graph) and the three ways in (llb emitter,
 // gateway frontend, embedded builder). Implemented by src/convert/index.ts.
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Definition } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
@@ -52,8 +52,30 @@ export interface BuildGraph {
   annotations: Record<string, string>;
   /** The com.urunc.unikernel.* values written to /urunc.json. */
   urunc: Record<string, string>;
-  /** Absolute paths that must exist in the result (binary, initrd, block). */
-  artifacts: string[];
+  /** Files that must exist in the result (binary, initrd, block), checked after the build. */
+  artifacts: Artifact[];
+  /** Where each COPY/ADD step (known by its progress name) was written, to place build failures. */
+  steps: Array<{ description: string; range: SourceRange }>;
   /** Warnings (errors are thrown as PunchError). */
   diagnostics: Diagnostic[];
+}
+
+/** A file a urunc label names, and where to point when the built image lacks it. */
+export interface Artifact {
+  /** `com.urunc.unikernel.binary`, `…initrd` or `…block`. */
+  key: string;
+  /** Absolute path inside the image. */
+  path: string;
+  /** The label's value, or the final FROM when `--label` or the base image set it. */
+  range: SourceRange;
+  /** Who set the label: a diagnostic about a `--label` or base value says so. */
+  origin: 'file' | 'cli' | 'base';
+}
+
+/** The message for an artifact the built image lacks (or holds as a non-file). */
+export function missingArtifactMessage(a: Artifact, found: string | undefined, platform = ''): string {
+  const image = platform ? `the built image for ${platform}` : 'the built image';
+  const what = found ? `which is a ${found} in ${image}, not a file` : `but ${image} has no such file: COPY it there or fix the path`;
+  const note = a.origin === 'cli' ? ` (set by --label ${a.key})` : a.origin === 'base' ? ' (inherited from the base image)' : '';
+  return `${a.key} names ${a.path}, ${what}${note}`;
 }

@@ -15,12 +15,12 @@ import {
   stageFiles,
   type LabelInput,
 } from '../urunc/index.js';
-import type { BuildGraph, BuildInput, ResolvedImage } from './api.js';
+import type { Artifact, BuildGraph, BuildInput, ResolvedImage } from './api.js';
 import { applyStageConfig, canonicalConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
 import { ignoredSources } from './ignore.js';
 
-export type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from './api.js';
+export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from './api.js';
 
 export const URUNC_JSON_PATH = '/urunc.json';
 /** Where kraftkit puts the kernel in Unikraft catalog images. */
@@ -294,9 +294,15 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     mkfile(URUNC_JSON_PATH, 0o644, renderUruncJson(sortedValues), { timestamp: 0n }),
     { customName: `[punch] write ${URUNC_JSON_PATH}` },
   );
-  const artifacts = ['binary', 'initrd', 'block']
-    .map((k) => sortedValues[`${URUNC_PREFIX}${k}`])
-    .filter((v): v is string => v !== undefined);
+  const artifacts: Artifact[] = [];
+  for (const name of ['binary', 'initrd', 'block']) {
+    const key = `${URUNC_PREFIX}${name}`;
+    const label = allLabels.filter((l) => l.key === key).at(-1);
+    const path = sortedValues[key];
+    if (!label || path === undefined) continue;
+    artifacts.push({ key, path, range: label.valueRange ?? label.range ?? final.range, origin: label.origin });
+  }
+  const steps = stages.flatMap((st) => st.steps.map((step) => ({ description: step.description, range: step.range })));
 
   return {
     definition: marshal(finalState, { platform: target }),
@@ -305,6 +311,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     annotations: sortedValues,
     urunc: sortedValues,
     artifacts,
+    steps,
     diagnostics,
   };
 }

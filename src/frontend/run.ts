@@ -4,8 +4,8 @@
 // Every failure the user can hit ends as Return{error}. BuildKit never closes stdin and waits for the
 // process: the caller must process.exit() with the returned code as soon as runFrontend resolves.
 import type { Readable, Writable } from 'node:stream';
-import type { BuildGraph, BuildInput, ImageResolver, ResolvedImage } from '../convert/api.js';
-import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from '../convert/api.js';
+import { PunchError, diagnostic, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { google, moby } from '../gen/pb.js';
 import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
@@ -241,24 +241,21 @@ class FrontendSession {
   private async solveImage(graph: BuildGraph, file: string, multi: boolean): Promise<SolvedImage> {
     if (this.logDefinitions) this.log(definitionLogLine(formatPlatform(graph.platform), encodeDefinition(graph.definition)));
     const refId = await this.solveRef(toPbDefinition(graph.definition), true);
-    const where = multi ? ` for ${formatPlatform(graph.platform)}` : '';
-    await Promise.all(graph.artifacts.map((path) => this.checkArtifact(refId, path, file, where)));
+    const where = multi ? formatPlatform(graph.platform) : '';
+    await Promise.all(graph.artifacts.map((a) => this.checkArtifact(refId, a, file, where)));
     return { platform: graph.platform, refId, config: graph.config, annotations: graph.annotations };
   }
 
-  private async checkArtifact(refId: string, path: string, file: string, where: string): Promise<void> {
+  private async checkArtifact(refId: string, a: Artifact, file: string, where: string): Promise<void> {
     try {
-      await this.bridge.statFile(refId, path);
+      await this.bridge.statFile(refId, a.path);
     } catch (e) {
       if (e instanceof MissingCapError) {
-        this.log(`punch frontend: cannot check that ${path} exists: ${e.message}`);
+        this.log(`punch frontend: cannot check that ${a.path} exists: ${e.message}`);
         return;
       }
       if (e instanceof GrpcError && /no such file|not found|does not exist/i.test(e.message)) {
-        throw new FrontendError(
-          `${file}: error: ${path} was not produced by the build${where}: the com.urunc.unikernel.* labels name it, ` +
-            'so the final stage must COPY or ADD a file to that path',
-        );
+        throw new PunchError([diagnostic('error', file, a.range, missingArtifactMessage(a, undefined, where))]);
       }
       throw e;
     }

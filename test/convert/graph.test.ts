@@ -86,7 +86,20 @@ describe('buildGraph', () => {
       'com.urunc.unikernel.hypervisor=qemu com.urunc.unikernel.initrd=/unikernel/initrd',
     );
     const g = await buildGraph(input(text));
-    expect(g.artifacts).toEqual(['/unikernel/kernel', '/unikernel/initrd']);
+    expect(g.artifacts.map((a) => [a.key, a.path, a.origin])).toEqual([
+      ['com.urunc.unikernel.binary', '/unikernel/kernel', 'file'],
+      ['com.urunc.unikernel.initrd', '/unikernel/initrd', 'file'],
+    ]);
+  });
+
+  it('points each artifact at the label that names it', async () => {
+    const g = await buildGraph(input(unikraft));
+    expect(g.artifacts[0]!.range.start).toEqual({ line: 3, col: 7 });
+  });
+
+  it('points an artifact set by --label at the final FROM', async () => {
+    const g = await buildGraph(input(unikraft.replace('COPY kernel /unikernel/kernel', 'COPY kernel /k'), { labels: { 'com.urunc.unikernel.binary': '/k' } }));
+    expect(g.artifacts[0]).toMatchObject({ path: '/k', origin: 'cli', range: { start: { line: 1, col: 1 } } });
   });
 
   it('transfers only the context files that COPY names', async () => {

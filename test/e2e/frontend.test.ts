@@ -245,8 +245,7 @@ describe('failures the user sees in docker build output', () => {
     expect(r.code).toBe(1);
     expect(buildError(r)).toBe(
       'failed to solve with frontend dockerfile.v0: failed to solve with frontend gateway.v0: rpc error: code = Unknown desc = ' +
-        'Containerfile: error: /unikernel/app.hvt was not produced by the build: the com.urunc.unikernel.* labels name it, ' +
-        'so the final stage must COPY or ADD a file to that path',
+        'Containerfile:3:7: error: com.urunc.unikernel.binary names /unikernel/app.hvt, but the built image has no such file: COPY it there or fix the path',
     );
   });
 

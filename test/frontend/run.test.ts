@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BuildGraph, BuildInput } from '../../src/convert/api.js';
+import type { Artifact, BuildGraph, BuildInput } from '../../src/convert/api.js';
 import { PunchError, lineRange, type Diagnostic } from '../../src/diagnostics.js';
 import { LOG_DEFINITION_ENV, loggedDefinitions } from '../../src/frontend/debug.js';
 import { runFrontend, type BuildFunction } from '../../src/frontend/run.js';
@@ -77,9 +77,17 @@ function handlersFor(s: Scenario): Handlers {
 
 interface StubOptions {
   diagnostics?: Diagnostic[];
-  artifacts?: string[];
+  artifacts?: Artifact[];
   error?: unknown;
 }
+
+/** The binary label of the stub graph: `LABEL com.urunc.unikernel.binary=/unikernel/kernel` on line 3. */
+const kernel: Artifact = {
+  key: 'com.urunc.unikernel.binary',
+  path: '/unikernel/kernel',
+  range: { start: { line: 3, col: 34 }, end: { line: 3, col: 51 } },
+  origin: 'file',
+};
 
 /** A build that resolves alpine for its platform and returns a small graph; records its inputs. */
 function stubBuild(seen: BuildInput[], o: StubOptions = {}): BuildFunction {
@@ -100,7 +108,8 @@ function stubBuild(seen: BuildInput[], o: StubOptions = {}): BuildFunction {
       config,
       annotations: { 'com.urunc.unikernel.binary': '/unikernel/kernel', 'com.urunc.unikernel.unikernelType': 'unikraft' },
       urunc: {},
-      artifacts: o.artifacts ?? ['/unikernel/kernel'],
+      artifacts: o.artifacts ?? [kernel],
+      steps: [],
       diagnostics: o.diagnostics ?? [],
     };
     return graph;
@@ -432,8 +441,7 @@ describe('errors end as Return{error} and exit 0', () => {
   it('names a unikernel file the build did not produce', async () => {
     const r = await run({ missing: ['/unikernel/kernel'] }, envWith(['filename=Containerfile']), stubBuild([]));
     expect(r.returned.error?.message).toBe(
-      'Containerfile: error: /unikernel/kernel was not produced by the build: the com.urunc.unikernel.* labels name it, ' +
-        'so the final stage must COPY or ADD a file to that path',
+      'Containerfile:3:34: error: com.urunc.unikernel.binary names /unikernel/kernel, but the built image has no such file: COPY it there or fix the path',
     );
   });
 
@@ -443,7 +451,9 @@ describe('errors end as Return{error} and exit 0', () => {
       envWith(['filename=Containerfile', 'platform=linux/amd64,linux/arm64']),
       stubBuild([]),
     );
-    expect(r.returned.error?.message).toContain('/unikernel/kernel was not produced by the build for linux/arm64:');
+    expect(r.returned.error?.message).toBe(
+      'Containerfile:3:34: error: com.urunc.unikernel.binary names /unikernel/kernel, but the built image for linux/arm64 has no such file: COPY it there or fix the path',
+    );
   });
 
   it('reports a missing Containerfile clearly', async () => {

@@ -15,6 +15,7 @@ const code = await runFrontend(
       annotations: {},
       urunc: {},
       artifacts: [],
+      steps: [],
       diagnostics: [],
     };
   },
