@@ -245,7 +245,7 @@ describe('failures the user sees in docker build output', () => {
     expect(r.code).toBe(1);
     expect(buildError(r)).toBe(
       'failed to solve with frontend dockerfile.v0: failed to solve with frontend gateway.v0: rpc error: code = Unknown desc = ' +
-        'Containerfile:3:7: error: com.urunc.unikernel.binary names /unikernel/app.hvt, but the built image has no such file: COPY it there or fix the path',
+        'Containerfile:4:7: error: com.urunc.unikernel.binary names /unikernel/app.hvt, but the built image has no such file: COPY it there or fix the path',
     );
   });
 
