@@ -1,7 +1,13 @@
 // Bundles the CLI (and with it the frontend) into one file: dist/punch.cjs.
 // One file keeps the frontend image small and start-up fast (no module resolution at run time).
+//
+// The file is a small loader with the minified program embedded as a string. The loader compiles
+// the program through vm.Script with a V8 code cache kept under the user's cache directory, so a
+// warm `punch llb` skips parsing and compiling the program (Node 20 has no module.enableCompileCache).
+// The cache is an optimisation only: any error reading or writing it is ignored.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,17 +18,89 @@ const outfile = join(root, 'dist', 'punch.cjs');
 const result = await build({
   entryPoints: [join(root, 'src', 'cli', 'bin.ts')],
   outfile,
+  write: false,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   minify: true,
+  // ASCII output: the program travels as a JS string literal and V8 keeps it one byte per char.
+  charset: 'ascii',
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
   define: { PUNCH_VERSION: JSON.stringify(version) },
-  metafile: true,
   logLevel: 'warning',
 });
+const program = result.outputFiles[0].text;
+
+/**
+ * The loader, emitted as source text (never run here). `program` is the CommonJS program text,
+ * `id` names this build (version and program hash) so a cache never outlives its program.
+ * Commands that run in a fresh container every time (frontend) only read a cache, never write one.
+ */
+function loader(program, id) {
+  const vm = require('node:vm');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const env = process.env;
+  const cmd = process.argv[2];
+  const kind = cmd === 'llb' || cmd === 'check' || cmd === 'build' || cmd === 'frontend' ? cmd : 'other';
+  let file;
+  let cachedData;
+  if (env.PUNCH_NO_COMPILE_CACHE !== '1') {
+    try {
+      const dir = env.PUNCH_COMPILE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || require('node:os').homedir(), '.cache'), 'punch');
+      file = path.join(dir, `${id}-${process.version}-${process.arch}-${kind}.v8cache`);
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${program}\n})`, {
+    filename: __filename,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  // Not mkdirSync({ recursive: true }): on some paths (e.g. under /proc) Node 20's loops forever.
+  const mkdirs = (dir) => {
+    try {
+      fs.mkdirSync(dir);
+    } catch (e) {
+      if (e.code === 'EEXIST') return;
+      if (e.code !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+      mkdirs(path.dirname(dir));
+      fs.mkdirSync(dir);
+    }
+  };
+  if (file && kind !== 'frontend' && (!cachedData || script.cachedDataRejected)) {
+    // At exit the cache holds every function this command compiled, not just the top level.
+    process.once('exit', () => {
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        const data = script.createCachedData();
+        mkdirs(path.dirname(file));
+        fs.writeFileSync(tmp, data);
+        fs.renameSync(tmp, file);
+        // Caches of other builds are dead weight: each build has its own id.
+        for (const name of fs.readdirSync(path.dirname(file))) {
+          if (name.endsWith('.v8cache') && !name.startsWith(`${id}-`)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+        }
+      } catch {
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {
+          // nothing more to do: the cache is optional
+        }
+      }
+    });
+  }
+  script.runInThisContext()(module.exports, require, module, __filename, __dirname);
+}
+
+const id = `${version}-${createHash('sha256').update(program).digest('hex').slice(0, 16)}`;
+const text = `#!/usr/bin/env node
+"use strict";
+(${loader.toString()})(${JSON.stringify(program)}, ${JSON.stringify(id)});
+`;
+mkdirSync(dirname(outfile), { recursive: true });
+writeFileSync(outfile, text);
 chmodSync(outfile, 0o755);
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stderr.write(`bundled ${outfile} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+process.stderr.write(`bundled ${outfile} (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, build ${id})\n`);

@@ -9,13 +9,21 @@ for (const m of ['log', 'info', 'debug', 'warn', 'trace', 'dir', 'table'] as con
   (console as unknown as Record<string, unknown>)[m] = console.error;
 }
 
+// stdin and stderr are getters: creating a stdio stream costs start-up time (it loads the stream,
+// net, tty or fs machinery), and `punch llb` never reads stdin and writes stderr only on diagnostics.
 function processIO(): CliIO {
   return {
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
-    stderr: process.stderr,
+    get stderr() {
+      return process.stderr;
+    },
     stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    get stderrIsTTY() {
+      return process.stderr.isTTY === true;
+    },
     env: process.env,
     cwd: process.cwd(),
     arch: process.arch,

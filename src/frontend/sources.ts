@@ -1,6 +1,6 @@
 // The small LLB definitions the frontend solves itself (its inputs: the Containerfile and the
 // .dockerignore), and the conversion of src/llb Definitions into the protobuf message Solve sends.
-import { pb } from '../gen/pb.js';
+import { pb } from '../gen/ops.js';
 import { encodeDefinition, local, marshal, type Definition, type LocalOptions } from '../llb/index.js';
 import type { Platform } from '../platform.js';
 

@@ -1,5 +1,5 @@
 // pb.Definition: the bytes `buildctl build` reads on stdin and a frontend sends in Solve.
-import { pb } from '../gen/pb.js';
+import { pb } from '../gen/ops.js';
 import { digestOf } from './digest.js';
 import { int64ToNumber } from './int64.js';
 import { compareBytes, normalizeMetadata, sortedRecord, type OpMetadataValue } from './metadata.js';

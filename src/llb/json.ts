@@ -1,6 +1,6 @@
 // A readable JSON view of LLB, shaped like Go's encoding/json of the pb types: what
 // `buildctl debug dump-llb` prints (field names, order, omitempty, "Op"/"Action"/"User" oneof wrappers).
-import type { pb } from '../gen/pb.js';
+import type { pb } from '../gen/ops.js';
 import { decodeDefinition } from './definition.js';
 import { goJSON } from './gojson.js';
 import { int64ToBigInt, type Int64 } from './int64.js';

@@ -1,5 +1,5 @@
 // State → Definition, as Go's State.Marshal: post-order walk, ops deduplicated by digest, terminal op last.
-import { pb } from '../gen/pb.js';
+import { pb } from '../gen/ops.js';
 import type { Platform } from '../platform.js';
 import { Caps } from './caps.js';
 import type { Definition } from './definition.js';
@@ -33,9 +33,7 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
     },
   };
 
-  const visit = (v: Vertex): void => {
-    if (digests.has(v)) return;
-    for (const input of vertexInputs(v)) visit(input.vertex);
+  const emit = (v: Vertex): void => {
     const { op, metadata: md } = opOf(v, ctx);
     const bytes = pb.Op.encode(op).finish();
     const dgst = digestOf(bytes);
@@ -47,7 +45,18 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
     }
     metadata.set(dgst, mergeMetadata(metadata.get(dgst), md));
   };
-  visit(root.vertex);
+  // Post-order walk with an explicit stack: a chain of 10 000 COPY ops would overflow the call stack.
+  const stack: Array<{ vertex: Vertex; inputs: readonly Output[]; next: number }> = [{ vertex: root.vertex, inputs: vertexInputs(root.vertex), next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const input = top.inputs[top.next++];
+    if (input === undefined) {
+      stack.pop();
+      if (!digests.has(top.vertex)) emit(top.vertex);
+    } else if (!digests.has(input.vertex)) {
+      stack.push({ vertex: input.vertex, inputs: vertexInputs(input.vertex), next: 0 });
+    }
+  }
 
   const terminal = pb.Op.encode({ inputs: [{ digest: ctx.digestOf(root), index: root.index }] }).finish();
   const terminalDigest = digestOf(terminal);

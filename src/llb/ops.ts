@@ -1,5 +1,5 @@
 // One vertex → one pb.Op plus its OpMetadata, field for field as Go's client/llb v0.8 writes them.
-import { pb } from '../gen/pb.js';
+import { pb } from '../gen/ops.js';
 import { normalizePlatform, type Platform } from '../platform.js';
 import { Caps, CUSTOM_NAME_KEY } from './caps.js';
 import { toInt64 } from './int64.js';

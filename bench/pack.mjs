@@ -1,0 +1,71 @@
+// Embedded builder: `punch build` of a FROM-scratch image whose kernel is a 1 GiB artifact, written
+// as an OCI tarball. Time and peak RSS of the punch process, median over a few runs.
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repo } from './lib/ts.mjs';
+import { fmtMs, median } from './lib/stats.mjs';
+
+const bundle = join(repo, 'dist', 'punch.cjs');
+const SIZE = 2 ** 30;
+
+/** Why `punch build` cannot be measured here, or undefined. */
+export function packMissing() {
+  const r = spawnSync(process.execPath, [bundle, 'build', '--help'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `\`punch build\` is not available (${(r.stderr || r.stdout).trim().split('\n')[0]})`;
+}
+
+/** 1 GiB of incompressible bytes: one random-looking MiB (fixed seed) repeated; gzip's window is 32 KiB. */
+function writeArtifact(path) {
+  const block = Buffer.alloc(2 ** 20);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < block.length; i += 4) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    block.writeUInt32LE(x >>> 0, i);
+  }
+  const fd = openSync(path, 'w');
+  try {
+    for (let off = 0; off < SIZE; off += block.length) writeSync(fd, block);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function pack({ runs = 3 } = {}) {
+  const missing = packMissing();
+  if (missing) return `not measured: ${missing}`;
+  const dir = mkdtempSync(join(tmpdir(), 'punch-bench-pack-'));
+  try {
+    writeArtifact(join(dir, 'kernel'));
+    writeFileSync(join(dir, 'Containerfile'), [
+      'FROM scratch',
+      'COPY kernel /unikernel/kernel',
+      'LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu',
+      '',
+    ].join('\n'));
+    const times = [];
+    const rss = [];
+    for (let r = 0; r < runs; r++) {
+      const out = join(dir, `out-${r}.tar`);
+      const rssFile = join(dir, 'rss');
+      const t0 = process.hrtime.bigint();
+      const p = spawnSync(process.execPath, ['-r', join(repo, 'bench', 'lib', 'peak-rss.cjs'), bundle, 'build', '-t', 'bench/pack:1', '-o', `type=oci,dest=${out}`, '--progress', 'quiet', dir], {
+        env: { ...process.env, PUNCH_BENCH_RSS: rssFile, SOURCE_DATE_EPOCH: '0' },
+        encoding: 'utf8',
+      });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (p.status !== 0) return `not measured: punch build failed (${p.status}): ${p.stderr.trim().split('\n').slice(0, 3).join(' ')}`;
+      rss.push(Number(readFileSync(rssFile, 'utf8')));
+      rmSync(out, { force: true });
+    }
+    return [
+      `\`punch build\` of a FROM scratch image with a 1 GiB incompressible kernel to an OCI tarball, ${runs} runs.`,
+      '',
+      `- time: ${fmtMs(median(times))} (${((SIZE / 2 ** 20) / (median(times) / 1000)).toFixed(0)} MiB/s)`,
+      `- peak RSS of punch: ${(median(rss) / 2 ** 20).toFixed(0)} MiB`,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

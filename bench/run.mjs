@@ -1,0 +1,63 @@
+// `npm run bench`: measures punch and writes bench/RESULTS.md (machine, date, every figure).
+//   node bench/run.mjs [--only latency,scale,docker,pack] [--quick]
+// Each section runs only when its prerequisites exist; otherwise RESULTS.md says why not.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dockerFigures } from './frontend.mjs';
+import { latency } from './latency.mjs';
+import { repo } from './lib/ts.mjs';
+import { pack } from './pack.mjs';
+import { scale } from './scale.mjs';
+
+const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const only = new Set((values.only ?? 'latency,scale,docker,pack').split(','));
+const q = values.quick;
+
+function machine() {
+  const cpu = cpus();
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- cpu: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`,
+    `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- node: ${process.version} (${process.platform}/${process.arch})`,
+  ].join('\n');
+}
+
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+async function section(name, enabled, fn) {
+  if (!enabled) return `## ${name}\n\nnot measured: not selected (--only)\n`;
+  log(`${name}...`);
+  const t0 = Date.now();
+  try {
+    const body = await fn();
+    log(`${name}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    return `## ${name}\n\n${body}\n`;
+  } catch (e) {
+    log(`${name}: failed: ${e.message}`);
+    return `## ${name}\n\nnot measured: ${String(e.message).split('\n')[0]}\n`;
+  }
+}
+
+const parts = [
+  '# punch benchmarks',
+  '',
+  'Written by `npm run bench` (bench/run.mjs); figures are medians. Re-run to refresh.',
+  '',
+  machine(),
+  '',
+  await section('1. Emission latency (`punch llb` vs `node -e 0`, target ≤ 1.3×)', only.has('latency'), async () => (await latency({ runs: q ? 10 : 30 })).markdown),
+  await section('2. Scale (parse + validate + marshal in-process, target 10 000 instructions < 1 s, linear)', only.has('scale'), async () => (await scale({ runs: q ? 3 : 7 })).markdown),
+];
+// The Docker figures share one start of the engines; they are measured here, reported in order below.
+if (only.has('docker')) log('Docker figures (frontend overhead, context transfer, frontend image)...');
+const docker = only.has('docker') ? await dockerFigures({ runs: q ? 3 : 5 }) : undefined;
+const dockerSection = (n, name) => section(`${n}. ${name}`, only.has('docker'), async () => docker[name]);
+parts.push(await dockerSection(3, 'Frontend overhead'), await dockerSection(4, 'Context transfer'));
+parts.push(await section('5. Embedded builder (1 GiB artifact packed)', only.has('pack'), () => pack({ runs: q ? 1 : 3 })));
+parts.push(await dockerSection(6, 'Frontend image'));
+
+const out = join(repo, 'bench', 'RESULTS.md');
+writeFileSync(out, `${parts.join('\n')}`);
+log(`wrote ${out}`);
