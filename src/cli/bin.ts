@@ -2,25 +2,56 @@
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { CliIO } from './io.js';
 import { main } from './main.js';
-import { isBrokenPipe } from './output.js';
+import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { isBrokenPipe, writeAll } from './output.js';
 
 // stdout carries LLB bytes or gRPC frames: any console output goes to stderr.
 for (const m of ['log', 'info', 'debug', 'warn', 'trace', 'dir', 'table'] as const) {
   (console as unknown as Record<string, unknown>)[m] = console.error;
 }
 
-// stdin and stderr are getters: creating a stdio stream costs start-up time (it loads the stream,
-// net, tty or fs machinery), and `punch llb` never reads stdin and writes stderr only on diagnostics.
+// The stdio streams are getters: creating one costs start-up time (it loads the stream, net, tty or
+// fs machinery), and `punch llb` needs none of them: it writes its bytes with writeSync.
+let stdoutHooked = false;
+function stdoutStream(): NodeJS.WriteStream {
+  if (!stdoutHooked) {
+    stdoutHooked = true;
+    // A reader that goes away (`punch llb | head -c1`) must not crash us with a stack trace.
+    process.stdout.on('error', (e) => {
+      if (isBrokenPipe(e)) process.exit(1);
+    });
+  }
+  return process.stdout;
+}
+
+/** Blocking writes to fd 1; a non-blocking stdout (EAGAIN) falls back to the stream. */
+async function writeStdout(data: Uint8Array | string): Promise<void> {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let off = 0;
+  try {
+    while (off < buf.length) off += writeSync(1, buf, off, buf.length - off);
+  } catch (e) {
+    // The reader went away: quietly, as Unix tools do, but with a failing status.
+    if (isBrokenPipe(e)) process.exit(1);
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    await writeAll(stdoutStream(), buf.subarray(off));
+  }
+}
+
 function processIO(): CliIO {
   return {
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
+    get stdout() {
+      return stdoutStream();
+    },
+    write: writeStdout,
     get stderr() {
       return process.stderr;
     },
-    stdoutIsTTY: process.stdout.isTTY === true,
+    stdoutIsTTY: isatty(1),
     get stderrIsTTY() {
       return process.stderr.isTTY === true;
     },
@@ -33,10 +64,6 @@ function processIO(): CliIO {
   };
 }
 
-// A reader that goes away (`punch llb | head -c1`) must not crash us with a stack trace.
-process.stdout.on('error', (e) => {
-  if (isBrokenPipe(e)) process.exit(1);
-});
 main(process.argv.slice(2), processIO()).then(
   (code) => {
     process.exitCode = code;

@@ -11,10 +11,10 @@ import { isOciLayoutRef } from '../oci/reference.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { createRegistryClient, pushImageFromLayout, type RegistryClient } from '../registry/index.js';
 import { locateStepFailure } from './build-errors.js';
-import { UsageError, localBuildInput } from './inputs.js';
+import { localBuildInput } from './inputs.js';
+import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
-import { writeAll } from './output.js';
 import { defaultOutput, parseOutputSpec, type OutputSpec } from './output-spec.js';
 
 export const buildHelp = `Usage: punch build [-f FILE] [CONTEXT] -t NAME[:TAG] [--output SPEC] [options]
@@ -74,7 +74,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     progress: { type: 'string', default: 'auto' },
   });
   if (values.help) {
-    await writeAll(io.stdout, `${buildHelp}\n`);
+    await io.write(`${buildHelp}\n`);
     return 0;
   }
   if (!['auto', 'plain', 'quiet'].includes(values.progress)) throw new UsageError(`--progress ${values.progress}: expected auto, plain or quiet`);
@@ -151,7 +151,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       say(`pushed ${pushName}@${pushed.digest}`);
     }
     say(`done: ${exported.digest} (${images.map((i) => formatPlatform(i.platform)).join(', ')}) from ${containerfile}`);
-    await writeAll(io.stdout, `${exported.digest}\n`);
+    await io.write(`${exported.digest}\n`);
     return 0;
   } catch (e) {
     // Whatever the interrupted step threw (often a bare AbortError), the user asked for the stop.

@@ -4,8 +4,8 @@ import type { BuildGraph } from '../convert/api.js';
 import { formatDiagnostic } from '../diagnostics.js';
 import { formatPlatform } from '../platform.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
-import { UsageError, localBuildInput } from './inputs.js';
-import { writeAll } from './output.js';
+import { localBuildInput } from './inputs.js';
+import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 
 export const checkHelp = `Usage: punch check [-f FILE] [CONTEXT] [--json] [--build-arg K=V] [--label K=V] [--target STAGE] [--platform P]
@@ -42,7 +42,7 @@ function text(file: string, graph: BuildGraph): string {
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, { ...commonOptions, json: { type: 'boolean' } });
   if (values.help) {
-    await writeAll(io.stdout, `${checkHelp}\n`);
+    await io.write(`${checkHelp}\n`);
     return 0;
   }
   const plats = platforms(values.platform);
@@ -50,6 +50,6 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const { input } = localBuildInput(localArgs(values, positionals, plats[0], io.env, io.cwd, io.arch));
   const graph = await buildGraph(input);
   io.report(graph.diagnostics);
-  await writeAll(io.stdout, values.json ? `${JSON.stringify(checkReport(input.file, graph), null, 2)}\n` : text(input.file, graph));
+  await io.write(values.json ? `${JSON.stringify(checkReport(input.file, graph), null, 2)}\n` : text(input.file, graph));
   return 0;
 }

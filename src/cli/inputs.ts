@@ -1,15 +1,16 @@
 // Reads what a local build needs from disk: the Containerfile, .dockerignore, and the context identity.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { decodeContainerfile } from '../containerfile/index.js';
 import type { BuildInput } from '../convert/api.js';
 import { parseDockerignore } from '../frontend/dockerignore.js';
 import type { Platform } from '../platform.js';
+import { UsageError } from './usage-error.js';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
+
 
 export interface LocalBuildArgs {
   file?: string;
@@ -52,7 +53,7 @@ export function readIgnorePatterns(containerfile: string, contextDir: string): s
 
 /** A stable `local.unique`: Go uses a random one; punch derives it from the context directory. */
 export function contextUnique(contextDir: string): string {
-  return createHash('sha256').update(realpathSync(contextDir)).digest('hex').slice(0, 32);
+  return bytesToHex(sha256(utf8ToBytes(realpathSync(contextDir)))).slice(0, 32);
 }
 
 export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; containerfile: string; contextDir: string } {

@@ -4,7 +4,10 @@ import type { Diagnostic } from '../diagnostics.js';
 
 export interface CliIO {
   stdin: Readable;
+  /** stdout as a stream, for the frontend's gRPC transport; commands print through `write`. */
   stdout: Writable;
+  /** Writes to stdout and resolves once written; a closed pipe rejects (EPIPE). */
+  write(data: Uint8Array | string): Promise<void>;
   stderr: Writable;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;

@@ -3,8 +3,9 @@ import { buildGraph } from '../convert/index.js';
 import type { BuildGraph } from '../convert/api.js';
 import { definitionToJSONLines, encodeDefinition } from '../llb/index.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
-import { UsageError, localBuildInput } from './inputs.js';
-import { csvField, shellQuote, writeAll } from './output.js';
+import { localBuildInput } from './inputs.js';
+import { UsageError } from './usage-error.js';
+import { csvField, shellQuote } from './output.js';
 import type { CliIO } from './io.js';
 
 export const llbHelp = `Usage: punch llb [-f FILE] [CONTEXT] [options] | buildctl build --local context=CONTEXT --output ...
@@ -35,7 +36,7 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
     'print-buildctl': { type: 'string' },
   });
   if (values.help) {
-    await writeAll(io.stdout, `${llbHelp}\n`);
+    await io.write(`${llbHelp}\n`);
     return 0;
   }
   if (values.format !== 'pb' && values.format !== 'json') throw new UsageError(`--format ${values.format}: expected pb or json`);
@@ -50,12 +51,12 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
   const graph = await buildGraph(input);
   io.report(graph.diagnostics);
   if (values['print-config']) {
-    await writeAll(io.stdout, `${JSON.stringify(graph.config, null, 2)}\n`);
+    await io.write(`${JSON.stringify(graph.config, null, 2)}\n`);
   } else if (values['print-buildctl'] !== undefined) {
-    await writeAll(io.stdout, buildctlCommand(graph, values['print-buildctl'], args.context));
+    await io.write(buildctlCommand(graph, values['print-buildctl'], args.context));
   } else {
     const bytes = encodeDefinition(graph.definition);
-    await writeAll(io.stdout, values.format === 'json' ? definitionToJSONLines(bytes) : bytes);
+    await io.write(values.format === 'json' ? definitionToJSONLines(bytes) : bytes);
   }
   return 0;
 }

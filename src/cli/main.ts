@@ -1,11 +1,9 @@
 // punch's command dispatch. stdout is reserved for output the user asked for (LLB bytes, or gRPC
 // frames in frontend mode); diagnostics go to stderr.
 import { PunchError } from '../diagnostics.js';
-import { runCheck } from './check.js';
-import { UsageError } from './inputs.js';
+import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
-import { runLlb } from './llb.js';
-import { isBrokenPipe, writeAll } from './output.js';
+import { isBrokenPipe } from './output.js';
 
 declare const PUNCH_VERSION: string;
 const version = typeof PUNCH_VERSION === 'string' ? PUNCH_VERSION : 'dev';
@@ -30,9 +28,9 @@ type Command = (argv: string[], io: CliIO) => Promise<number>;
 async function lazy(name: string): Promise<Command | undefined> {
   switch (name) {
     case 'llb':
-      return runLlb;
+      return (await import('./llb.js')).runLlb;
     case 'check':
-      return runCheck;
+      return (await import('./check.js')).runCheck;
     case 'build':
       return (await import('./build.js')).runBuild;
     case 'frontend':
@@ -46,11 +44,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      await writeAll(io.stdout, `${help}\n`);
+      await io.write(`${help}\n`);
       return cmd === undefined ? 2 : 0;
     }
     if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
-      await writeAll(io.stdout, `punch ${version}\n`);
+      await io.write(`punch ${version}\n`);
       return 0;
     }
     const run = await lazy(cmd);

@@ -1,7 +1,8 @@
 // Command-line options shared by `punch llb`, `punch check` and `punch build`.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hostPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
-import { UsageError, type LocalBuildArgs } from './inputs.js';
+import type { LocalBuildArgs } from './inputs.js';
+import { UsageError } from './usage-error.js';
 
 export const commonOptions = {
   file: { type: 'string', short: 'f' },

@@ -1,5 +1,5 @@
 // `--output type=...,dest=...` for punch build, in buildx's CSV form.
-import { UsageError } from './inputs.js';
+import { UsageError } from './usage-error.js';
 
 export type OutputSpec =
   | { type: 'oci'; dest: string }

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/build/tar.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { main } from '../../src/cli/main.js';
+import { writeAll } from '../../src/cli/output.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { MediaType } from '../../src/oci/types.js';
 import { FakeRegistry } from '../registry/fake-registry.js';
@@ -44,6 +45,7 @@ async function punchIn(cwd: string, args: string[], env: NodeJS.ProcessEnv = {})
   const io: CliIO = {
     stdin: new PassThrough(),
     stdout,
+    write: (d) => writeAll(stdout, d),
     stderr,
     stdoutIsTTY: false,
     stderrIsTTY: false,

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { writeAll } from '../../src/cli/output.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { bundle, punch } from '../cli/run.js';
@@ -50,9 +51,11 @@ function memoryIO(stdoutIsTTY: boolean, cwd: string) {
       },
     });
   const stderr = sink(err);
+  const stdout = sink(out);
   const io: CliIO = {
     stdin: Readable.from([]),
-    stdout: sink(out),
+    stdout,
+    write: (d) => writeAll(stdout, d),
     stderr,
     stdoutIsTTY,
     stderrIsTTY: false,
@@ -105,7 +108,7 @@ describe('main() when stdout breaks mid-write', () => {
         done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       },
     });
-    expect(await main(['llb', '.'], { ...m.io, stdout: broken })).toBe(1);
+    expect(await main(['llb', '.'], { ...m.io, stdout: broken, write: (d) => writeAll(broken, d) })).toBe(1);
     expect(m.stderr()).toBe('punch: output closed before everything was written\n');
   });
 });
