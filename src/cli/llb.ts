@@ -13,6 +13,7 @@ Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --format pb|json        pb (default): bytes for buildctl; json: one decoded op per line
   --print-config          print the image config JSON instead
   --print-buildctl NAME   print a buildctl command that pushes NAME with config and annotations
+  --no-cache              mark every op to be re-run by BuildKit
   --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
 
 /** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */
@@ -34,6 +35,7 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
     format: { type: 'string', default: 'pb' },
     'print-config': { type: 'boolean' },
     'print-buildctl': { type: 'string' },
+    'no-cache': { type: 'boolean' },
   });
   if (values.help) {
     await io.write(`${llbHelp}\n`);
@@ -48,7 +50,7 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
   }
   const args = localArgs(values, positionals, plats[0], io.env, io.cwd, io.arch);
   const { input } = localBuildInput(args);
-  const graph = await buildGraph(input);
+  const graph = await buildGraph(values['no-cache'] ? { ...input, noCache: true } : input);
   io.report(graph.diagnostics);
   if (values['print-config']) {
     await io.write(`${JSON.stringify(graph.config, null, 2)}\n`);

@@ -41,6 +41,8 @@ export interface BuildInput {
   context: ContextSource;
   /** Absent: bases are not resolved (`punch llb`), their config is not inherited and a warning says so. */
   resolveImage?: ImageResolver;
+  /** `--no-cache`: BuildKit re-runs every op (true), or the ops of the named stages. */
+  noCache?: true | string[];
 }
 
 export interface BuildGraph {

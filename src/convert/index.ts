@@ -165,6 +165,8 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const finalChain = new Set(chain.map((s) => s.index));
   const labelsForPlatform = fileLabels(plan, input.labels);
 
+  const ignoresCache = (st: Stage): boolean =>
+    input.noCache === true || (Array.isArray(input.noCache) && st.name !== undefined && input.noCache.includes(st.name));
   const contextSteps = stages.flatMap((s) => s.steps);
   const includes = contextIncludePatterns(contextSteps);
   const ignored = ignoredSources(input.file, contextSteps, input.context.excludePatterns);
@@ -175,17 +177,19 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     ...(input.context.excludePatterns.length > 0 ? { excludePatterns: input.context.excludePatterns } : {}),
     sharedKeyHint: input.context.name,
     customName: '[internal] load build context',
+    ...(input.noCache === true ? { ignoreCache: true } : {}),
   });
 
   const states = new Map<number, State>();
   const configs = new Map<number, ImageConfig>();
   // Ops on top of a base use the target platform: a Unikraft base resolved as qemu/amd64 still
   // yields a linux/amd64 image, which is what containerd pulls for urunc.
-  const imageState = (ref: string, platform: Platform): State => {
-    if (isOciLayoutRef(ref)) return ociLayout(ref, { platform, customName: `FROM ${ref}` }).withPlatform(target);
+  const imageState = (ref: string, platform: Platform, ignoreCache: boolean): State => {
+    const nocache = ignoreCache ? { ignoreCache: true } : {};
+    if (isOciLayoutRef(ref)) return ociLayout(ref, { platform, customName: `FROM ${ref}`, ...nocache }).withPlatform(target);
     const r = resolved.get(key(ref, platform));
     const pinned = r?.digest && !ref.includes('@') ? `${ref}@${r.digest}` : ref;
-    return image(pinned, { platform, customName: `FROM ${pinned}` }).withPlatform(target);
+    return image(pinned, { platform, customName: `FROM ${pinned}`, ...nocache }).withPlatform(target);
   };
   for (const st of stages) {
     let state: State;
@@ -198,13 +202,13 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
       config = configs.get(st.base.stage)!;
     } else {
       const p = basePlatform(st, finalChain.has(st.index), target, labelsForPlatform);
-      state = imageState(st.base.ref, p);
+      state = imageState(st.base.ref, p, ignoresCache(st));
       const base = resolved.get(key(st.base.ref, p))?.config;
       config = base ? inheritConfig(base, target) : emptyImageConfig(target);
     }
     for (const step of st.steps) {
       const src: State =
-        step.from.kind === 'context' ? ctx : step.from.kind === 'stage' ? states.get(step.from.stage)! : imageState(step.from.ref, target);
+        step.from.kind === 'context' ? ctx : step.from.kind === 'stage' ? states.get(step.from.stage)! : imageState(step.from.ref, target, ignoresCache(st));
       const chown = chownSpec(step);
       let action: FileAction | undefined;
       for (const s of step.sources) {
@@ -220,7 +224,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
         };
         action = action ? action.copy(src, s.value, step.dest.value, info) : copy(src, s.value, step.dest.value, info);
       }
-      state = state.file(action!, { customName: step.description });
+      state = state.file(action!, { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
     }
     states.set(st.index, state);
     configs.set(st.index, applyStageConfig(config, st));
@@ -292,7 +296,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
 
   const finalState = states.get(plan.target)!.file(
     mkfile(URUNC_JSON_PATH, 0o644, renderUruncJson(sortedValues), { timestamp: 0n }),
-    { customName: `[punch] write ${URUNC_JSON_PATH}` },
+    { customName: `[punch] write ${URUNC_JSON_PATH}`, ...(ignoresCache(final) ? { ignoreCache: true } : {}) },
   );
   const artifacts: Artifact[] = [];
   for (const name of ['binary', 'initrd', 'block']) {

@@ -61,8 +61,9 @@ function pbPlatform(p: Platform): pb.Platform.$Properties {
   return n.variant ? { Architecture: n.architecture, OS: n.os, Variant: n.variant } : { Architecture: n.architecture, OS: n.os };
 }
 
-function metadataOf(caps: readonly string[], customName: string | undefined): OpMetadataValue {
+function metadataOf(caps: readonly string[], customName: string | undefined, ignoreCache?: boolean): OpMetadataValue {
   const m: OpMetadataValue = {};
+  if (ignoreCache) m.ignore_cache = true;
   if (customName !== undefined && customName !== '') m.description = { [CUSTOM_NAME_KEY]: customName };
   m.caps = sortedRecord(Object.fromEntries(caps.map((c) => [c, true])));
   return m;
@@ -72,7 +73,7 @@ function sourceOp(v: SourceVertex, ctx: OpContext): OpWithMetadata {
   const op: pb.Op.$Properties = { source: { identifier: v.identifier, attrs: sortedRecord(v.attrs) } };
   if (v.platformSpecific) op.platform = pbPlatform(v.platform ?? ctx.defaultPlatform);
   op.constraints = {};
-  return { op, metadata: metadataOf(v.caps, v.customName) };
+  return { op, metadata: metadataOf(v.caps, v.customName, v.ignoreCache) };
 }
 
 function execOp(v: ExecVertex, ctx: OpContext): OpWithMetadata {
@@ -84,7 +85,7 @@ function execOp(v: ExecVertex, ctx: OpContext): OpWithMetadata {
     platform: pbPlatform(v.platform ?? ctx.defaultPlatform),
     constraints: {},
   };
-  return { op, metadata: metadataOf([Caps.execMetaBase, Caps.execMountBind], v.customName) };
+  return { op, metadata: metadataOf([Caps.execMetaBase, Caps.execMountBind], v.customName, v.ignoreCache) };
 }
 
 function fileOp(v: FileVertex, ctx: OpContext): OpWithMetadata {
@@ -120,7 +121,7 @@ function fileOp(v: FileVertex, ctx: OpContext): OpWithMetadata {
     platform: pbPlatform(v.platform ?? ctx.defaultPlatform),
     constraints: {},
   };
-  return { op, metadata: metadataOf(caps, v.customName) };
+  return { op, metadata: metadataOf(caps, v.customName, v.ignoreCache) };
 }
 
 type ActionBody = Pick<pb.FileAction.$Properties, 'copy' | 'mkfile' | 'mkdir' | 'rm'>;

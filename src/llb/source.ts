@@ -12,6 +12,7 @@ export interface ImageOptions {
   /** `pull` always asks the registry, `local` prefers the daemon's store; `default` sets nothing. */
   resolveMode?: 'default' | 'pull' | 'local';
   customName?: string;
+  ignoreCache?: boolean;
 }
 
 export interface LocalOptions {
@@ -24,6 +25,7 @@ export interface LocalOptions {
   followPaths?: string[];
   sharedKeyHint?: string;
   customName?: string;
+  ignoreCache?: boolean;
 }
 
 function sourceState(v: Omit<SourceVertex, 'kind'>, statePlatform: Platform | undefined): State {
@@ -56,6 +58,7 @@ export function image(ref: string, opts: ImageOptions = {}): State {
       platformSpecific: true,
       platform: opts.platform,
       customName: opts.customName,
+      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
     },
     opts.platform,
   );
@@ -74,6 +77,7 @@ export function ociLayout(ref: string, opts: Omit<ImageOptions, 'resolveMode'> =
       platformSpecific: true,
       platform: opts.platform,
       customName: opts.customName,
+      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
     },
     opts.platform,
   );
@@ -114,6 +118,7 @@ export function local(name: string, opts: LocalOptions = {}): State {
       platformSpecific: false,
       platform: undefined,
       customName: opts.customName,
+      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
     },
     undefined,
   );

@@ -50,7 +50,7 @@ export class State {
   }
 
   /** Applies a chain of file actions (copy, mkfile, mkdir, rm) to this state. */
-  file(action: FileAction, opts: { customName?: string } = {}): State {
+  file(action: FileAction, opts: { customName?: string; ignoreCache?: boolean } = {}): State {
     const vertex: FileVertex = Object.freeze({
       kind: 'file',
       base: this.#output,
@@ -58,6 +58,7 @@ export class State {
       platform: this.#platform,
       actions: action.actions,
       customName: opts.customName,
+      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
     });
     return new State({ vertex, index: 0 }, this.#platform, this.#dir);
   }

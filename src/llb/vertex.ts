@@ -19,6 +19,8 @@ export interface SourceVertex {
   /** Platform given to the source itself; else the marshal default. */
   readonly platform: Platform | undefined;
   readonly customName: string | undefined;
+  /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
+  readonly ignoreCache?: boolean;
 }
 
 export interface FileVertex {
@@ -31,6 +33,8 @@ export interface FileVertex {
   /** The action chain in execution order (first action applies to `base`, each next one to the previous result). */
   readonly actions: readonly FileActionSpec[];
   readonly customName: string | undefined;
+  /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
+  readonly ignoreCache?: boolean;
 }
 
 export interface ExecVertex {
@@ -42,6 +46,8 @@ export interface ExecVertex {
   readonly env: readonly string[];
   readonly cwd: string;
   readonly customName: string | undefined;
+  /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
+  readonly ignoreCache?: boolean;
 }
 
 /** A numeric id, or a name looked up in the base state's /etc/passwd or /etc/group (`root` means 0). */

@@ -246,3 +246,31 @@ describe('a urunc image as the base', () => {
     expect(g.config.config.Cmd).toEqual(['nginx', '-c', '/a.conf']);
   });
 });
+
+describe('--no-cache', () => {
+  const multi = `FROM scratch AS parts
+COPY kernel /kernel
+FROM scratch
+COPY --from=parts /kernel /unikernel/kernel
+LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu
+`;
+  const ignored = (g: Awaited<ReturnType<typeof buildGraph>>) =>
+    ops(g)
+      .filter((o) => o.metadata.ignore_cache)
+      .map((o) => (o.metadata.description as Record<string, string> | undefined)?.['llb.customname']);
+
+  it('marks every op to be re-run when given for all stages, and declares the cap', async () => {
+    const g = await buildGraph(input(multi, { noCache: true }));
+    expect(ignored(g)).toEqual(['[internal] load build context', 'COPY kernel /kernel', 'COPY --from=parts /kernel /unikernel/kernel', '[punch] write /urunc.json']);
+    expect(ops(g).at(-1)!.metadata.caps).toMatchObject({ 'meta.ignorecache': true });
+  });
+
+  it('marks only the named stages when given stage names', async () => {
+    const g = await buildGraph(input(multi, { noCache: ['parts'] }));
+    expect(ignored(g)).toEqual(['COPY kernel /kernel']);
+  });
+
+  it('marks nothing without it', async () => {
+    expect(ignored(await buildGraph(input(multi)))).toEqual([]);
+  });
+});
