@@ -32,3 +32,43 @@ export function loggedDefinitions(text: string): LoggedDefinition[] {
   }
   return out;
 }
+
+// A second opt-in hook, for leak tests: with PUNCH_FRONTEND_LOG_RSS=1 the frontend logs its memory
+// as its last act (after Return), so that a test can read each run's footprint from the daemon log.
+
+export const LOG_RSS_ENV = 'PUNCH_FRONTEND_LOG_RSS';
+
+const RSS_PREFIX = 'punch frontend: memory ';
+
+export function logsRss(env: NodeJS.ProcessEnv): boolean {
+  return env[LOG_RSS_ENV] === '1';
+}
+
+/** A process's memory, in bytes. */
+export interface MemoryReport {
+  /** Resident set size when measured (`process.memoryUsage().rss`). */
+  rss: number;
+  /** Peak resident set size of the process so far (`process.resourceUsage().maxRSS`, KiB → bytes). */
+  maxRss: number;
+}
+
+export function rssLogLine(m: MemoryReport): string {
+  return `${RSS_PREFIX}rss=${m.rss} maxrss=${m.maxRss}`;
+}
+
+/** The memory reports logged in `text` (a daemon log), oldest first. */
+export function loggedMemory(text: string): MemoryReport[] {
+  const out: MemoryReport[] = [];
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(RSS_PREFIX);
+    if (at < 0) continue;
+    const m = /^rss=(\d+) maxrss=(\d+)\s*$/.exec(line.slice(at + RSS_PREFIX.length));
+    if (m) out.push({ rss: Number(m[1]), maxRss: Number(m[2]) });
+  }
+  return out;
+}
+
+/** This process's memory now (the edge where the hook reads the clock-like process state). */
+export function processMemory(): MemoryReport {
+  return { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 };
+}

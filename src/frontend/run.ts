@@ -6,14 +6,14 @@
 import type { Readable, Writable } from 'node:stream';
 import { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from '../convert/api.js';
 import { PunchError, diagnostic, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
-import type { google, moby } from '../gen/pb.js';
+import { google, type moby } from '../gen/pb.js';
 import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
 import { Cap, LLBBridge, MissingCapError } from './bridge.js';
-import { definitionLogLine, logsDefinitions } from './debug.js';
-import { FrontendError } from './errors.js';
+import { definitionLogLine, logsDefinitions, logsRss, processMemory, rssLogLine } from './debug.js';
+import { FrontendError, messageNamingImage } from './errors.js';
 import { parseDockerignore } from './dockerignore.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
 import { returnResult, type SolvedImage } from './result.js';
@@ -33,6 +33,13 @@ export type BuildFunction = (input: BuildInput) => Promise<BuildGraph>;
 
 /** Runs one frontend session; resolves to the process exit code. */
 export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
+  const code = await serve(env, io, build);
+  // Last, so that the peak covers the whole session, whatever its outcome.
+  if (logsRss(env)) io.log(rssLogLine(processMemory()));
+  return code;
+}
+
+async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
   const transport = connectGrpc(joinStreams(io.input, io.output));
   let bridge: LLBBridge;
   try {
@@ -89,9 +96,6 @@ class FrontendSession {
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
     const loaded = await this.loadInputs(opts, defaultPlatform);
     this.warningTarget = { digest: loaded.digest, file: opts.filename, text: loaded.text };
-    if (opts.noCache.kind !== 'none') {
-      this.log('punch frontend: the no-cache option is not supported yet; cached steps may be reused');
-    }
 
     const resolveImage = this.imageResolver(opts);
     const targets: (Platform | undefined)[] = opts.platforms.length > 0 ? opts.platforms : [undefined];
@@ -109,6 +113,7 @@ class FrontendSession {
           ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
         },
         resolveImage,
+        ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(platform ? { platform } : {}),
       };
@@ -225,6 +230,12 @@ class FrontendSession {
       platform,
       resolveMode: opts.imageResolveMode,
       logName: `[internal] load metadata for ${ref}`,
+    }).catch((e: unknown) => {
+      if (!(e instanceof GrpcError)) throw e;
+      // Still the engine's status (code, details), only with a message that names the image.
+      const status = e.toStatus();
+      const message = messageNamingImage(ref, status.message ?? '');
+      throw new GrpcError(status.code ?? e.code, message, google.rpc.Status.encode({ ...status, message }).finish());
     });
     const resolved: ResolvedImage = {};
     if (res.digest) resolved.digest = res.digest;

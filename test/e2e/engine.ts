@@ -57,6 +57,8 @@ export interface DockerBuildOptions {
   readonly noCache?: boolean;
   readonly platform?: string;
   readonly check?: boolean;
+  /** Kill the client (SIGKILL, code -1) after this long. Default: 10 minutes. */
+  readonly timeoutMs?: number;
 }
 
 /** `docker build --progress=plain`; the build log is in `stderr`. */
@@ -68,7 +70,7 @@ export function dockerBuild(o: DockerBuildOptions): Promise<RunResult> {
   if (o.noCache) args.push('--no-cache');
   if (o.platform !== undefined) args.push('--platform', o.platform);
   args.push('.');
-  return docker(args, { cwd: o.context, check: o.check, timeoutMs: 10 * 60_000 });
+  return docker(args, { cwd: o.context, check: o.check, timeoutMs: o.timeoutMs ?? 10 * 60_000 });
 }
 
 export interface ImageInspect {
@@ -179,6 +181,12 @@ export function makeContext(files: Record<string, string | Buffer>): string {
     writeFileSync(dest, content);
   }
   return dir;
+}
+
+/** The private dockerd's pid, from the pidfile next to its socket (global-setup.ts puts both in its state dir). */
+export function dockerdPid(): number {
+  const socket = e2e().dockerHost.replace(/^unix:\/\//, '');
+  return Number(readFileSync(join(dirname(socket), 'dockerd.pid'), 'utf8').trim());
 }
 
 /** The private dockerd's log; gateway frontends' stderr is only visible here. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loggedDefinitions } from '../../src/frontend/debug.js';
+import { LOG_DEFINITION_ENV, LOG_RSS_ENV, loggedDefinitions } from '../../src/frontend/debug.js';
 import { commandFailed, runRaw } from './exec.js';
 import { daemonLog, docker, dockerBuild, e2e, makeContext, skopeo, type DockerBuildOptions, type FsNode, type Rootfs, type RunResult } from './engine.js';
 
@@ -132,21 +132,36 @@ export function uruncJsonNode(values: Record<string, string>): FsNode {
 
 // --- the frontend's Definition -------------------------------------------------------------------------
 
-let loggingImage: Promise<string> | undefined;
+const derivedImages = new Map<string, Promise<string>>();
 
 /**
- * The frontend image with PUNCH_FRONTEND_LOG_DEFINITION=1 in its Env, so that it logs each image
- * Definition it solves to the daemon log. Built once, kept in the local image store (Docker 20.10
+ * The frontend image with `env` added to its Env, tagged `punch-e2e/punch:<name>`: how tests turn on
+ * the frontend's opt-in debug hooks. Built once per name, kept in the local image store (Docker 20.10
  * runs a local `#syntax=` image without pulling).
  */
+export function frontendWithEnv(name: string, env: Record<string, string>): Promise<string> {
+  let image = derivedImages.get(name);
+  if (!image) {
+    image = (async () => {
+      const tag = `punch-e2e/punch:${name}`;
+      const lines = Object.entries(env).map(([k, v]) => `ENV ${k}=${v}\n`);
+      const context = makeContext({ Dockerfile: `FROM ${e2e().frontendImage}\n${lines.join('')}` });
+      await dockerBuild({ context, tag, check: true });
+      return tag;
+    })();
+    derivedImages.set(name, image);
+  }
+  return image;
+}
+
+/** The frontend with PUNCH_FRONTEND_LOG_DEFINITION=1: it logs each image Definition it solves. */
 export function definitionLoggingFrontend(): Promise<string> {
-  loggingImage ??= (async () => {
-    const tag = 'punch-e2e/punch:log-definition';
-    const context = makeContext({ Dockerfile: `FROM ${e2e().frontendImage}\nENV PUNCH_FRONTEND_LOG_DEFINITION=1\n` });
-    await dockerBuild({ context, tag, check: true });
-    return tag;
-  })();
-  return loggingImage;
+  return frontendWithEnv('log-definition', { [LOG_DEFINITION_ENV]: '1' });
+}
+
+/** The frontend with PUNCH_FRONTEND_LOG_RSS=1: each run logs its memory as its last act. */
+export function rssLoggingFrontend(): Promise<string> {
+  return frontendWithEnv('log-rss', { [LOG_RSS_ENV]: '1' });
 }
 
 /** The single image Definition the frontend logged during a build. */

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Artifact, BuildGraph, BuildInput } from '../../src/convert/api.js';
 import { PunchError, lineRange, type Diagnostic } from '../../src/diagnostics.js';
-import { LOG_DEFINITION_ENV, loggedDefinitions } from '../../src/frontend/debug.js';
+import { LOG_DEFINITION_ENV, LOG_RSS_ENV, loggedDefinitions, loggedMemory, rssLogLine } from '../../src/frontend/debug.js';
 import { runFrontend, type BuildFunction } from '../../src/frontend/run.js';
 import { pb, type moby } from '../../src/gen/pb.js';
 import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
@@ -253,6 +253,15 @@ describe('the frontend flow on a current BuildKit', () => {
     });
   });
 
+  it.each([
+    ['no-cache=', true],
+    ['no-cache=Build,final', ['build', 'final']],
+  ])('passes %s on to the build as noCache', async (opt, noCache) => {
+    const seen: BuildInput[] = [];
+    await run({}, envWith(['filename=Containerfile', opt]), stubBuild(seen));
+    expect(seen[0]!.noCache).toEqual(noCache);
+  });
+
   it('prefers <filename>.dockerignore next to the Containerfile over the context one', async () => {
     const seen: BuildInput[] = [];
     await run(
@@ -370,6 +379,44 @@ describe('the definition log (PUNCH_FRONTEND_LOG_DEFINITION, a debug hook)', () 
   });
 });
 
+describe('the memory log (PUNCH_FRONTEND_LOG_RSS, a hook for leak tests)', () => {
+  it('is off by default', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(loggedMemory(r.logs.join('\n'))).toEqual([]);
+  });
+
+  it('logs one line, the last, with the current and peak RSS in bytes, when set to 1', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_RSS_ENV]: '1' };
+    const r = await run({}, env, stubBuild([]));
+    expect(r.code).toBe(0);
+    expect(r.logs).toHaveLength(1);
+    const [m] = loggedMemory(r.logs[0]!);
+    expect(m!.rss).toBeGreaterThan(1024 * 1024);
+    expect(m!.maxRss).toBeGreaterThanOrEqual(m!.rss);
+  });
+
+  it('logs also when the build fails', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_RSS_ENV]: '1' };
+    const r = await run({}, env, stubBuild([], { error: new PunchError([]) }));
+    expect(r.returned.error).toBeTruthy();
+    expect(loggedMemory(r.logs.join('\n'))).toHaveLength(1);
+  });
+
+  it('never writes the line to stdout', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_RSS_ENV]: '1' };
+    const r = await run({}, env, stubBuild([]));
+    expect(r.written.includes(Buffer.from('punch frontend: memory'))).toBe(false);
+  });
+
+  it('reads back what it wrote, from a daemon log with other lines around it', () => {
+    const log = ['time="x" level=info msg=start', rssLogLine({ rss: 52_000_000, maxRss: 61_000_000 }), 'other', rssLogLine({ rss: 1, maxRss: 2 })].join('\n');
+    expect(loggedMemory(log)).toEqual([
+      { rss: 52_000_000, maxRss: 61_000_000 },
+      { rss: 1, maxRss: 2 },
+    ]);
+  });
+});
+
 describe('multi-platform builds', () => {
   it('builds each platform and returns refs, per-platform configs and refs.platforms', async () => {
     const seen: BuildInput[] = [];
@@ -436,6 +483,29 @@ describe('errors end as Return{error} and exit 0', () => {
     expect(e.details!.map((d) => [d.type_url, Buffer.from(d.value!).toString()])).toEqual([
       ['github.com/moby/buildkit/errdefs.Source+json', '{"info":{}}'],
     ]);
+  });
+
+  it('names the base image in a ResolveImageConfig failure that does not, keeping code and details', async () => {
+    const refused = 'failed to do request: Head "http://127.0.0.1:1/v2/nothing/manifests/1": dial tcp 127.0.0.1:1: connect: connection refused';
+    const details = { code: 2, message: refused, details: [{ type_url: 'stack', value: Buffer.from('trace') }] };
+    const r = await run(
+      { overrides: { ResolveImageConfig: () => { throw new FakeStatus(2, refused, details); } } },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.code).toBe(0);
+    const e = r.returned.error!;
+    expect([e.code, e.message]).toEqual([2, `docker.io/library/alpine:latest: ${refused}`]);
+    expect(e.details!.map((d) => [d.type_url, Buffer.from(d.value!).toString()])).toEqual([['stack', 'trace']]);
+  });
+
+  it('passes a ResolveImageConfig failure that names the image on unchanged', async () => {
+    const r = await run(
+      { overrides: { ResolveImageConfig: () => { throw new FakeStatus(2, 'docker.io/library/alpine:latest: not found'); } } },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.returned.error?.message).toBe('docker.io/library/alpine:latest: not found');
   });
 
   it('names a unikernel file the build did not produce', async () => {
