@@ -4,6 +4,11 @@
 ARG NODE_IMAGE=docker.io/library/node:20-alpine
 FROM ${NODE_IMAGE}
 COPY dist/punch.cjs /punch/punch.cjs
+# A V8 code cache of the whole program for this image's node (~1 MiB): BuildKit starts the frontend
+# in a fresh container for every build, so only a cache baked in here spares it compiling punch
+# (~15-20 ms a build). Exec form: the base needs no shell.
+ENV PUNCH_COMPILE_CACHE=/punch/cache
+RUN ["node", "/punch/punch.cjs", "write-compile-cache", "frontend"]
 # The frontend needs no network: it only talks to BuildKit over stdio.
 LABEL moby.buildkit.frontend.network.none="true"
 # Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit

@@ -108,7 +108,28 @@ async function contextTransfer(e, runs) {
   ].join('\n');
 }
 
-async function imageSize(e) {
+/**
+ * Cold start of the frontend process as it logs it (PUNCH_FRONTEND_LOG_TIMING=1 in an image derived
+ * from the frontend image): ms from process start to ready, to Ping answered, and to Return sent.
+ */
+async function coldStart(e, runs) {
+  const dir = mkdtempSync(join(e.env.scratchDir, 'bench-timing-image-'));
+  writeFileSync(join(dir, 'Dockerfile'), `FROM ${e.env.frontendImage}\nENV PUNCH_FRONTEND_LOG_TIMING=1\n`);
+  const image = 'punch-bench/frontend:timing';
+  await e.docker(['build', '-t', image, '.'], dir);
+  const { loggedTimings } = await importBundled('frontend-debug', `export { loggedTimings } from './src/frontend/debug.ts';`);
+  const before = loggedTimings(readFileSync(e.env.dockerdLog, 'utf8')).length;
+  for (let r = 0; r < runs; r++) {
+    const ctx = context(e, 'punch');
+    writeFileSync(join(ctx, 'Containerfile'), readFileSync(join(ctx, 'Containerfile'), 'utf8').replace(/^#syntax=.*$/m, `#syntax=${image}`));
+    await timeBuild(e, ctx, true);
+  }
+  const t = loggedTimings(readFileSync(e.env.dockerdLog, 'utf8')).slice(before);
+  if (t.length !== runs) throw new Error(`expected ${runs} timing lines in the daemon log, found ${t.length}`);
+  return `- cold start, ${runs} \`--no-cache\` builds (medians, ms since the frontend process started): program loaded ${fmtMs(median(t.map((x) => x.ready)))}, \`Ping\` answered ${fmtMs(median(t.map((x) => x.pinged)))}, \`Return\` sent ${fmtMs(median(t.map((x) => x.returned)))}; \`Ping\` to \`Return\`: ${fmtMs(median(t.map((x) => x.returned - x.pinged)))}.`;
+}
+
+async function imageSize(e, runs) {
   const manifest = async (ref) => JSON.parse(await e.skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]));
   const front = await manifest(e.env.frontendImage);
   const base = JSON.parse((await e.docker(['image', 'inspect', e.env.nodeImage], repo)).stdout)[0];
@@ -119,7 +140,7 @@ async function imageSize(e) {
     `Frontend image ${e.env.frontendImage} (e2e build: the Node base is the machine's node binary and its libraries).`,
     '',
     `- compressed size: ${(total / 2 ** 20).toFixed(1)} MiB, of which punch's own layers ${(own / 2 ** 10).toFixed(0)} KiB over the Node base (${baseLayers} base layer${baseLayers === 1 ? '' : 's'}).`,
-    '- cold start (`Ping` to `Return`): not measured: the frontend does not log its Ping and Return times (needs a timing line in src/frontend/run.ts).',
+    await coldStart(e, runs),
   ].join('\n');
 }
 
@@ -137,7 +158,7 @@ export async function dockerFigures({ runs = 5 } = {}) {
   }
   const out = {};
   try {
-    for (const [name, fn] of [[sections[0], () => overhead(e, runs)], [sections[1], () => contextTransfer(e, Math.max(2, runs >> 1))], [sections[2], () => imageSize(e)]]) {
+    for (const [name, fn] of [[sections[0], () => overhead(e, runs)], [sections[1], () => contextTransfer(e, Math.max(2, runs >> 1))], [sections[2], () => imageSize(e, runs)]]) {
       try {
         out[name] = await fn();
       } catch (err) {

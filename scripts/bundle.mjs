@@ -44,21 +44,41 @@ function loader(program, id) {
   const env = process.env;
   const cmd = process.argv[2];
   const kind = cmd === 'llb' || cmd === 'check' || cmd === 'build' || cmd === 'frontend' ? cmd : 'other';
+  const cacheDir = () => env.PUNCH_COMPILE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || require('node:os').homedir(), '.cache'), 'punch');
   let file;
   let cachedData;
   if (env.PUNCH_NO_COMPILE_CACHE !== '1') {
     try {
-      const dir = env.PUNCH_COMPILE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || require('node:os').homedir(), '.cache'), 'punch');
-      file = path.join(dir, `${id}-${process.version}-${process.arch}-${kind}.v8cache`);
+      file = path.join(cacheDir(), `${id}-${process.version}-${process.arch}-${kind}.v8cache`);
       cachedData = fs.readFileSync(file);
     } catch {
       cachedData = undefined;
     }
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${program}\n})`, {
+  const source = `(function (exports, require, module, __filename, __dirname) {${program}\n})`;
+  // `punch write-compile-cache KIND` (used by frontend.Dockerfile): compile every function now and
+  // store the cache for KIND, without running anything. The frontend runs in a fresh container each
+  // time, so only a cache baked into its image helps it. The flag goes back to its default before the
+  // cache is made: V8 rejects a cache made under other flags.
+  if (cmd === 'write-compile-cache') {
+    const v8 = require('node:v8');
+    v8.setFlagsFromString('--no-lazy');
+    const eager = new vm.Script(source, { filename: __filename });
+    v8.setFlagsFromString('--lazy');
+    const target = path.join(cacheDir(), `${id}-${process.version}-${process.arch}-${process.argv[3] || 'frontend'}.v8cache`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, eager.createCachedData());
+    process.stderr.write(`wrote ${target}\n`);
+    return;
+  }
+  const script = new vm.Script(source, {
     filename: __filename,
     ...(cachedData ? { cachedData } : {}),
   });
+  if (env.PUNCH_COMPILE_CACHE_REPORT === '1') {
+    const state = !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
+    process.stderr.write(`punch: compile cache ${state}: ${file ?? 'off'}\n`);
+  }
   // Not mkdirSync({ recursive: true }): on some paths (e.g. under /proc) Node 20's loops forever.
   const mkdirs = (dir) => {
     try {

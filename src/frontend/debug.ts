@@ -72,3 +72,37 @@ export function loggedMemory(text: string): MemoryReport[] {
 export function processMemory(): MemoryReport {
   return { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 };
 }
+
+// A third opt-in hook, for the benchmark: with PUNCH_FRONTEND_LOG_TIMING=1 the frontend logs when it
+// was ready to talk, when Ping answered and when Return was sent, in ms since its process started.
+
+export const LOG_TIMING_ENV = 'PUNCH_FRONTEND_LOG_TIMING';
+
+const TIMING_PREFIX = 'punch frontend: timing ';
+
+export function logsTiming(env: NodeJS.ProcessEnv): boolean {
+  return env[LOG_TIMING_ENV] === '1';
+}
+
+/** Milliseconds since the process started (Node's performance.timeOrigin). */
+export interface SessionTiming {
+  /** Program loaded, about to send Ping. */
+  ready: number;
+  /** Ping answered. */
+  pinged: number;
+  /** Return answered. */
+  returned: number;
+}
+
+export function timingLogLine(t: SessionTiming): string {
+  return `${TIMING_PREFIX}ready=${t.ready.toFixed(1)} pinged=${t.pinged.toFixed(1)} returned=${t.returned.toFixed(1)}`;
+}
+
+/** The timings logged in `text` (a daemon log), oldest first. */
+export function loggedTimings(text: string): SessionTiming[] {
+  const out: SessionTiming[] = [];
+  for (const m of text.matchAll(/punch frontend: timing ready=([\d.]+) pinged=([\d.]+) returned=([\d.]+)/g)) {
+    out.push({ ready: Number(m[1]), pinged: Number(m[2]), returned: Number(m[3]) });
+  }
+  return out;
+}

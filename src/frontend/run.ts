@@ -12,7 +12,7 @@ import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
 import { Cap, LLBBridge, MissingCapError } from './bridge.js';
-import { definitionLogLine, logsDefinitions, logsRss, processMemory, rssLogLine } from './debug.js';
+import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, messageNamingImage } from './errors.js';
 import { parseDockerignore } from './dockerignore.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
@@ -40,10 +40,13 @@ export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build:
 }
 
 async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
+  const ready = performance.now();
   const transport = connectGrpc(joinStreams(io.input, io.output));
   let bridge: LLBBridge;
+  let pinged = 0;
   try {
     bridge = await LLBBridge.connect(transport);
+    pinged = performance.now();
   } catch (e) {
     io.log(`punch frontend: no answer to Ping from BuildKit: ${errorText(e)}`);
     await transport.close();
@@ -60,6 +63,7 @@ async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunctio
   try {
     if (result) await bridge.returnResult(result);
     else await bridge.returnError(error!);
+    if (logsTiming(env)) io.log(timingLogLine({ ready, pinged, returned: performance.now() }));
   } catch (e) {
     io.log(`punch frontend: Return failed: ${errorText(e)}`);
     await bridge.close();

@@ -62,10 +62,16 @@ describe('the punch frontend image', () => {
     expect(config.config.Entrypoint).toEqual(['node', '/punch/punch.cjs', 'frontend']);
   });
 
-  test('adds only /punch/punch.cjs, the built bundle, to its Node base', async () => {
+  test('adds only /punch/punch.cjs, the built bundle, and its compile cache to its Node base', async () => {
     const { frontendImage, nodeImage, repoRoot } = e2e();
     const [frontend, base] = await Promise.all([imageRootfs(frontendImage), imageRootfs(nodeImage)]);
-    expect(added(frontend, base)).toEqual(['/punch', '/punch/punch.cjs']);
+    // The RUN that bakes the cache leaves runc's empty mount points where the (imported) base has none.
+    const runStubs = ['/dev', '/etc', '/proc', '/sys'];
+    const paths = added(frontend, base).filter((p) => !(runStubs.includes(p) && frontend.get(p)?.type === 'dir'));
+    expect(paths.filter((p) => !p.startsWith('/punch/cache/'))).toEqual(['/punch', '/punch/cache', '/punch/punch.cjs']);
+    expect(paths.filter((p) => p.startsWith('/punch/cache/'))).toEqual([
+      expect.stringMatching(new RegExp(`^/punch/cache/[0-9.]+-[0-9a-f]{16}-${process.version}-${process.arch}-frontend\\.v8cache$`)),
+    ]);
     const bundle = frontend.get('/punch/punch.cjs');
     expect(bundle?.type === 'file' ? bundle.content : undefined).toEqual(readFileSync(join(repoRoot, 'dist', 'punch.cjs')));
   });
@@ -74,6 +80,11 @@ describe('the punch frontend image', () => {
     const { frontendImage, nodeImage } = e2e();
     const [frontend, base] = await Promise.all([imageInspect(frontendImage), imageInspect(nodeImage)]);
     expect(frontend.Size - base.Size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  test('starts from its baked compile cache (V8 accepts it)', async () => {
+    const r = await docker(['run', '--rm', '--network', 'none', '-e', 'PUNCH_COMPILE_CACHE_REPORT=1', e2e().frontendImage]);
+    expect(r.stderr).toMatch(/^punch: compile cache hit: \/punch\/cache\/\S+-frontend\.v8cache$/m);
   });
 
   test('runs node from its base: the Node base image works as a container', async () => {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Artifact, BuildGraph, BuildInput } from '../../src/convert/api.js';
 import { PunchError, lineRange, type Diagnostic } from '../../src/diagnostics.js';
-import { LOG_DEFINITION_ENV, LOG_RSS_ENV, loggedDefinitions, loggedMemory, rssLogLine } from '../../src/frontend/debug.js';
+import { LOG_DEFINITION_ENV, LOG_RSS_ENV, LOG_TIMING_ENV, loggedDefinitions, loggedMemory, loggedTimings, rssLogLine, timingLogLine } from '../../src/frontend/debug.js';
 import { runFrontend, type BuildFunction } from '../../src/frontend/run.js';
 import { pb, type moby } from '../../src/gen/pb.js';
 import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
@@ -414,6 +414,26 @@ describe('the memory log (PUNCH_FRONTEND_LOG_RSS, a hook for leak tests)', () =>
       { rss: 52_000_000, maxRss: 61_000_000 },
       { rss: 1, maxRss: 2 },
     ]);
+  });
+});
+
+describe('the timing log (PUNCH_FRONTEND_LOG_TIMING, a hook for the benchmark)', () => {
+  it('is off by default', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(loggedTimings(r.logs.join('\n'))).toEqual([]);
+  });
+
+  it('logs when it was ready, pinged and returned, in that order, when set to 1', async () => {
+    const env = { ...envWith(['filename=Containerfile']), [LOG_TIMING_ENV]: '1' };
+    const r = await run({}, env, stubBuild([]));
+    const [t] = loggedTimings(r.logs.join('\n'));
+    expect(t!.ready).toBeGreaterThan(0);
+    expect(t!.pinged).toBeGreaterThanOrEqual(t!.ready);
+    expect(t!.returned).toBeGreaterThanOrEqual(t!.pinged);
+  });
+
+  it('reads back what it wrote', () => {
+    expect(loggedTimings(`x\n${timingLogLine({ ready: 40, pinged: 52.5, returned: 120.25 })}\n`)).toEqual([{ ready: 40, pinged: 52.5, returned: 120.3 }]);
   });
 });
 
