@@ -1,0 +1,107 @@
+// The LLB of each stage and the image config it leads to, in file order.
+import { copy, image, local, ociLayout, scratch, type ChownSpec, type FileAction, type State, type UserSpec } from '../llb/index.js';
+import { isOciLayoutRef } from '../oci/reference.js';
+import type { ImageConfig } from '../oci/types.js';
+import type { Platform } from '../platform.js';
+import type { CopyStep, Plan, Stage } from '../plan/types.js';
+import type { BuildInput } from './api.js';
+import type { Bases } from './bases.js';
+import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
+import { contextIncludePatterns } from './context.js';
+import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
+
+export interface StageGraphs {
+  /** Each needed stage's final state and image config, by stage index. */
+  states: Map<number, State>;
+  configs: Map<number, ImageConfig>;
+  /** Whether a stage's ops are marked to be re-run (`--no-cache`). */
+  ignoresCache: (st: Stage) => boolean;
+}
+
+function userSpec(text: string): UserSpec {
+  return /^[0-9]+$/.test(text) ? { id: Number(text) } : { name: text };
+}
+
+function chownSpec(step: CopyStep): ChownSpec | undefined {
+  if (!step.chown) return undefined;
+  const user = userSpec(step.chown.user);
+  return step.chown.group !== undefined ? { user, group: userSpec(step.chown.group) } : { user };
+}
+
+/** The context local, asking only for the files COPY names, minus .dockerignore. */
+function contextState(input: BuildInput, steps: readonly CopyStep[]): State {
+  const includes = contextIncludePatterns(steps);
+  const c = input.context;
+  return local(c.name, {
+    ...(c.sessionId ? { sessionId: c.sessionId } : {}),
+    ...(c.unique && !c.sessionId ? { unique: c.unique } : {}),
+    ...(includes ? { includePatterns: includes, followPaths: includes } : {}),
+    ...(c.excludePatterns.length > 0 ? { excludePatterns: c.excludePatterns } : {}),
+    sharedKeyHint: c.name,
+    customName: '[internal] load build context',
+    ...(input.noCache === true ? { ignoreCache: true } : {}),
+  });
+}
+
+/** One FileOp per COPY/ADD, one copy action per source, with Docker's copy semantics. */
+function copyAction(step: CopyStep, src: State): FileAction {
+  const chown = chownSpec(step);
+  const info = {
+    followSymlinks: true,
+    dirCopyContents: true,
+    attemptUnpack: step.unpack,
+    createDestPath: true,
+    allowWildcard: true,
+    allowEmptyWildcard: true,
+    ...(step.chmod !== undefined ? { mode: step.chmod } : {}),
+    ...(chown ? { chown } : {}),
+  };
+  let action: FileAction | undefined;
+  for (const s of step.sources) action = action ? action.copy(src, s.value, step.dest.value, info) : copy(src, s.value, step.dest.value, info);
+  return action!;
+}
+
+export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target: Platform): StageGraphs {
+  const stages = neededStages(plan);
+  const finalChain = new Set(fromChain(plan).map((s) => s.index));
+  const labels = fileLabels(plan, input.labels);
+  const ignoresCache = (st: Stage): boolean =>
+    input.noCache === true || (Array.isArray(input.noCache) && st.name !== undefined && input.noCache.includes(st.name));
+  const ctx = contextState(input, stages.flatMap((s) => s.steps));
+  // Ops on top of a base use the target platform: a Unikraft base resolved as qemu/amd64 still
+  // yields a linux/amd64 image, which is what containerd pulls for urunc.
+  const imageState = (ref: string, platform: Platform, ignoreCache: boolean): State => {
+    const nocache = ignoreCache ? { ignoreCache: true } : {};
+    if (isOciLayoutRef(ref)) return ociLayout(ref, { platform, customName: `FROM ${ref}`, ...nocache }).withPlatform(target);
+    const digest = bases.get(ref, platform)?.digest;
+    const pinned = digest && !ref.includes('@') ? `${ref}@${digest}` : ref;
+    return image(pinned, { platform, customName: `FROM ${pinned}`, ...nocache }).withPlatform(target);
+  };
+
+  const states = new Map<number, State>();
+  const configs = new Map<number, ImageConfig>();
+  for (const st of stages) {
+    let state: State;
+    let config: ImageConfig;
+    if (st.base.kind === 'scratch') {
+      state = scratch();
+      config = emptyImageConfig(target);
+    } else if (st.base.kind === 'stage') {
+      state = states.get(st.base.stage)!;
+      config = configs.get(st.base.stage)!;
+    } else {
+      const p = basePlatform(st, finalChain.has(st.index), target, labels);
+      state = imageState(st.base.ref, p, ignoresCache(st));
+      const base = bases.get(st.base.ref, p)?.config;
+      config = base ? inheritConfig(base, target) : emptyImageConfig(target);
+    }
+    for (const step of st.steps) {
+      const src =
+        step.from.kind === 'context' ? ctx : step.from.kind === 'stage' ? states.get(step.from.stage)! : imageState(step.from.ref, target, ignoresCache(st));
+      state = state.file(copyAction(step, src), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
+    }
+    states.set(st.index, state);
+    configs.set(st.index, applyStageConfig(config, st));
+  }
+  return { states, configs, ignoresCache };
+}
