@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repo } from './lib/ts.mjs';
-import { fmtMs, median } from './lib/stats.mjs';
+import { fmtMs, median, timeCommands } from './lib/stats.mjs';
 
 const bundle = join(repo, 'dist', 'punch.cjs');
 const SIZE = 2 ** 30;
@@ -75,6 +75,35 @@ export async function pack({ runs = 3 } = {}) {
       `- tar | gzip -1: ${fmtMs(median(peers))}`,
       `- ratio (median of per-round ratios): ×${ratio.toFixed(2)} — target ≤ 1.5×: **${ratio <= 1.5 ? 'met' : 'missed'}**`,
       `- peak RSS of punch: ${peakMiB.toFixed(0)} MiB — target < 150 MiB: **${peakMiB < 150 ? 'met' : 'missed'}**`,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A small build end to end: `punch build` of examples/rumprun-hvt-redis to an OCI archive against
+ * `node -e 0`, interleaved (issue 4's target: under 1.5x), code cache warm.
+ */
+export function smallBuild({ runs = 20 } = {}) {
+  const missing = packMissing();
+  if (missing) return `not measured: ${missing}`;
+  const dir = mkdtempSync(join(tmpdir(), 'punch-bench-small-'));
+  try {
+    const node = process.execPath;
+    const env = { ...process.env, PUNCH_COMPILE_CACHE: join(dir, 'cache') };
+    const [floor, build] = timeCommands(
+      [
+        { name: 'node -e 0', argv: [node, '-e', '0'] },
+        { name: 'punch build', argv: [node, bundle, 'build', '-t', 'bench/redis:1', '--progress', 'quiet', '-o', `type=oci,dest=${join(dir, 'out.tar')}`, join('examples', 'rumprun-hvt-redis')], env },
+      ],
+      { runs, cwd: repo },
+    );
+    return [
+      `\`punch build\` of examples/rumprun-hvt-redis to an OCI archive against \`node -e 0\`, ${runs} interleaved rounds, code cache warm.`,
+      '',
+      `- punch build: ${fmtMs(build.ms)}; node -e 0: ${fmtMs(floor.ms)}`,
+      `- ratio (median of per-round ratios): ×${build.ratio.toFixed(2)} — target ≤ 1.5×: **${build.ratio <= 1.5 ? 'met' : 'missed'}**`,
     ].join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { dockerFigures } from './frontend.mjs';
 import { latency } from './latency.mjs';
 import { repo } from './lib/ts.mjs';
-import { pack } from './pack.mjs';
+import { pack, smallBuild } from './pack.mjs';
 import { scale } from './scale.mjs';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
@@ -56,6 +56,7 @@ const docker = only.has('docker') ? await dockerFigures({ runs: q ? 3 : 5 }) : u
 const dockerSection = (n, name) => section(`${n}. ${name}`, only.has('docker'), async () => docker[name]);
 parts.push(await dockerSection(3, 'Frontend overhead'), await dockerSection(4, 'Context transfer'));
 parts.push(await section('5. Embedded builder (1 GiB artifact packed)', only.has('pack'), () => pack({ runs: q ? 1 : 3 })));
+parts.push(await section('5b. Embedded builder (a small example end to end)', only.has('pack'), async () => smallBuild({ runs: q ? 5 : 20 })));
 parts.push(await dockerSection(6, 'Frontend image'));
 
 const out = join(repo, 'bench', 'RESULTS.md');
