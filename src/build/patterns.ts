@@ -1,5 +1,6 @@
 // Path patterns: moby/patternmatcher (.dockerignore, local include/exclude, copy include/exclude) and
 // Go's filepath.Match (COPY wildcards). Paths are slash-separated and relative (`a/b/c`).
+import { cleanPath } from '../gopath.js';
 import { cleanComponents } from './tree.js';
 
 const REGEX_SPECIAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$', '^']);
@@ -86,23 +87,8 @@ export class PatternMatcher {
   }
 }
 
-/** Go's filepath.Clean for a relative slash path (keeps a leading `/` if there is one). */
-export function goClean(p: string): string {
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
-}
+/** Go's filepath.Clean on slash paths (keeps a leading `/` if there is one). */
+export const goClean = cleanPath;
 
 /** Go's filepath.Match (whole-string match; `*`/`?` never cross `/`; `[^...]` negates; `\` escapes). */
 export function globToRegex(pattern: string): RegExp {
