@@ -120,16 +120,7 @@ export class LLBBridge {
   }
 
   async solve(options: SolveOptions): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
-    const req: moby.buildkit.v1.frontend.SolveRequest.$Properties = {
-      Definition: options.definition,
-      allowResultReturn: true,
-      allowResultArrayRef: true,
-    };
-    if (options.evaluate && this.caps.frontend.has(Cap.solveEvaluate)) req.Evaluate = true;
-    const res = gw.SolveResponse.decode(await this.transport.call('Solve', gw.SolveRequest.encode(req).finish()));
-    if (res.result) return res.result;
-    // allowResultReturn=false engines answer with a bare ref id.
-    return { ref: { id: res.ref } };
+    return solveCall(this.transport, options.definition, options.evaluate === true && this.caps.frontend.has(Cap.solveEvaluate));
   }
 
   async readFile(ref: string, filePath: string, range?: { offset: number; length: number }): Promise<Uint8Array> {
@@ -214,6 +205,27 @@ export class LLBBridge {
 
 /** Go's gateway client gives Ping 15 s; an engine that does not answer by then is not there. */
 const PING_TIMEOUT_MS = 15_000;
+
+async function solveCall(
+  transport: UnaryCaller,
+  definition: pb.Definition.$Properties,
+  evaluate: boolean,
+): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
+  const req: moby.buildkit.v1.frontend.SolveRequest.$Properties = { Definition: definition, allowResultReturn: true, allowResultArrayRef: true };
+  if (evaluate) req.Evaluate = true;
+  const res = gw.SolveResponse.decode(await transport.call('Solve', gw.SolveRequest.encode(req).finish()));
+  if (res.result) return res.result;
+  // allowResultReturn=false engines answer with a bare ref id.
+  return { ref: { id: res.ref } };
+}
+
+/**
+ * A lazy Solve (no Evaluate) that needs no caps, so it may go out with Ping: the frontend sends its
+ * input Solves (local sources, no platform) that way and saves a round trip.
+ */
+export function solveBeforePing(transport: UnaryCaller, definition: pb.Definition.$Properties): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
+  return solveCall(transport, definition, false);
+}
 
 async function ping(transport: UnaryCaller, timeoutMs = PING_TIMEOUT_MS): Promise<moby.buildkit.v1.frontend.PongResponse> {
   const bytes = await transport.call('Ping', gw.PingRequest.encode({}).finish(), { timeoutMs });

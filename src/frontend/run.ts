@@ -11,14 +11,14 @@ import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
-import { Cap, LLBBridge, MissingCapError } from './bridge.js';
+import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, messageNamingImage } from './errors.js';
 import { parseDockerignore } from './dockerignore.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
 import { returnResult, type SolvedImage } from './result.js';
 import { localDefinition, toPbDefinition } from './sources.js';
-import { GrpcCode, GrpcError, connectGrpc, joinStreams } from './transport.js';
+import { GrpcCode, GrpcError, connectGrpc, joinStreams, type UnaryCaller } from './transport.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -42,17 +42,19 @@ export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build:
 async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
   const ready = performance.now();
   const transport = connectGrpc(joinStreams(io.input, io.output));
+  const connecting = LLBBridge.connect(transport);
+  const early = solveInputsWithPing(transport, env);
   let bridge: LLBBridge;
   let pinged = 0;
   try {
-    bridge = await LLBBridge.connect(transport);
+    bridge = await connecting;
     pinged = performance.now();
   } catch (e) {
     io.log(`punch frontend: no answer to Ping from BuildKit: ${errorText(e)}`);
     await transport.close();
     return 1;
   }
-  const session = new FrontendSession(bridge, io.log, logsDefinitions(env));
+  const session = new FrontendSession(bridge, io.log, logsDefinitions(env), early);
   let result: moby.buildkit.v1.frontend.Result.$Properties | undefined;
   let error: google.rpc.Status.$Properties | undefined;
   try {
@@ -71,6 +73,67 @@ async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunctio
   }
   await bridge.close();
   return 0;
+}
+
+/** The two input definitions: the Containerfile's directory and the context's .dockerignore. */
+function inputDefinitions(opts: FrontendOptions): { containerfile: ReturnType<typeof localDefinition>; contextIgnore: ReturnType<typeof localDefinition> } {
+  const { filename, sessionId } = opts;
+  const session = sessionId ? { sessionId } : {};
+  // Local sources carry no platform, so the bytes do not depend on the one given here.
+  const platform = hostPlatform(process.arch);
+  return {
+    containerfile: localDefinition(
+      opts.dockerfileKey,
+      {
+        ...session,
+        followPaths: [filename, `${filename}.dockerignore`],
+        sharedKeyHint: opts.dockerfileKey,
+        customName: `[internal] load build definition from ${filename}`,
+      },
+      platform,
+    ),
+    contextIgnore: localDefinition(
+      opts.contextKey,
+      {
+        ...session,
+        followPaths: ['.dockerignore'],
+        sharedKeyHint: `${opts.contextKey}-.dockerignore`,
+        customName: '[internal] load .dockerignore',
+      },
+      platform,
+    ),
+  };
+}
+
+function refOf(result: moby.buildkit.v1.frontend.Result.$Properties): string {
+  if (result.ref) return result.ref.id ?? '';
+  if (result.refDeprecated !== undefined && result.refDeprecated !== null) return result.refDeprecated;
+  throw new FrontendError('BuildKit answered Solve without a single result ref; this engine is not supported');
+}
+
+interface InputRefs {
+  fileRef: string;
+  ignoreRef: string;
+}
+
+/**
+ * Sends the input Solves together with Ping (they need no caps), saving a round trip on every build.
+ * Undefined when the options do not parse: the session reports that error through Return.
+ */
+function solveInputsWithPing(transport: UnaryCaller, env: NodeJS.ProcessEnv): Promise<InputRefs> | undefined {
+  let opts: FrontendOptions;
+  try {
+    opts = frontendOptionsFromEnv(env);
+  } catch {
+    return undefined;
+  }
+  const defs = inputDefinitions(opts);
+  const refs = Promise.all([solveBeforePing(transport, defs.containerfile.definition), solveBeforePing(transport, defs.contextIgnore.definition)]).then(
+    ([file, ignore]) => ({ fileRef: refOf(file), ignoreRef: refOf(ignore) }),
+  );
+  // Awaited later (or never, if Ping fails): an early failure must not be an unhandled rejection.
+  refs.catch(() => undefined);
+  return refs;
 }
 
 function errorText(e: unknown): string {
@@ -92,13 +155,15 @@ class FrontendSession {
     private readonly bridge: LLBBridge,
     private readonly log: (msg: string) => void,
     private readonly logDefinitions = false,
+    /** The input Solves already sent with Ping, if any. */
+    private readonly early?: Promise<InputRefs>,
   ) {}
 
   async run(env: NodeJS.ProcessEnv, build: BuildFunction): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
     const opts = frontendOptionsFromEnv(env);
     const caps = this.bridge.caps;
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
-    const loaded = await this.loadInputs(opts, defaultPlatform);
+    const loaded = await this.loadInputs(opts);
     this.warningTarget = { digest: loaded.digest, file: opts.filename, text: loaded.text };
 
     const resolveImage = this.imageResolver(opts);
@@ -146,37 +211,12 @@ class FrontendSession {
   }
 
   /** Containerfile and ignore patterns, read the way the Dockerfile frontend reads them. */
-  private async loadInputs(
-    opts: FrontendOptions,
-    platform: Platform,
-  ): Promise<{ text: string; excludePatterns: string[]; digest: string }> {
-    const { filename, sessionId } = opts;
-    const session = sessionId ? { sessionId } : {};
-    const containerfile = localDefinition(
-      opts.dockerfileKey,
-      {
-        ...session,
-        followPaths: [filename, `${filename}.dockerignore`],
-        sharedKeyHint: opts.dockerfileKey,
-        customName: `[internal] load build definition from ${filename}`,
-      },
-      platform,
-    );
-    const contextIgnore = localDefinition(
-      opts.contextKey,
-      {
-        ...session,
-        followPaths: ['.dockerignore'],
-        sharedKeyHint: `${opts.contextKey}-.dockerignore`,
-        customName: '[internal] load .dockerignore',
-      },
-      platform,
-    );
-    // Solve is lazy and each call is a round trip: ask for both inputs at once.
-    const [fileRef, ignoreRef] = await Promise.all([
-      this.solveRef(containerfile.definition),
-      this.solveRef(contextIgnore.definition),
-    ]);
+  private async loadInputs(opts: FrontendOptions): Promise<{ text: string; excludePatterns: string[]; digest: string }> {
+    const { filename } = opts;
+    const { containerfile, contextIgnore } = inputDefinitions(opts);
+    // Solve is lazy and each call is a round trip: both inputs at once, usually already sent with Ping.
+    const { fileRef, ignoreRef } = await (this.early ??
+      Promise.all([this.solveRef(containerfile.definition), this.solveRef(contextIgnore.definition)]).then(([fileRef, ignoreRef]) => ({ fileRef, ignoreRef })));
     const [data, ownIgnore, ctxIgnore] = await Promise.all([
       this.bridge.readFile(fileRef, filename).catch((e: unknown) => {
         throw new FrontendError(
@@ -206,10 +246,7 @@ class FrontendSession {
   }
 
   private async solveRef(definition: Parameters<LLBBridge['solve']>[0]['definition'], evaluate = false): Promise<string> {
-    const result = await this.bridge.solve({ definition, evaluate });
-    if (result.ref) return result.ref.id ?? '';
-    if (result.refDeprecated !== undefined && result.refDeprecated !== null) return result.refDeprecated;
-    throw new FrontendError('BuildKit answered Solve without a single result ref; this engine is not supported');
+    return refOf(await this.bridge.solve({ definition, evaluate }));
   }
 
   private imageResolver(opts: FrontendOptions): ImageResolver {

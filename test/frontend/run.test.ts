@@ -583,6 +583,36 @@ describe('errors end as Return{error} and exit 0', () => {
     expect(r.logs[0]).toMatch(/^punch frontend: internal error: TypeError: x is undefined\n/);
   });
 
+  it('sends the input Solves with Ping, before Ping answers', async () => {
+    // Ping answers only once both input Solves have arrived: a frontend that waited for the answer
+    // before solving would never get one.
+    let inputSolves = 0;
+    let release = (): void => undefined;
+    const bothSolved = new Promise<void>((res) => (release = res));
+    const r = await run(
+      {
+        overrides: {
+          Ping: async () => {
+            await bothSolved;
+            return pongCurrent;
+          },
+          Solve: (req) => {
+            const id = sourceOf(req.Definition).identifier;
+            if (id === 'local://dockerfile' || id === 'local://context') {
+              if (++inputSolves === 2) release();
+              return { result: { ref: { id: id === 'local://dockerfile' ? 'ref-dockerfile' : 'ref-context' } } };
+            }
+            return { result: { ref: { id: 'ref-graph-1', def: req.Definition } } };
+          },
+        },
+      },
+      envWith(['filename=Containerfile']),
+      stubBuild([]),
+    );
+    expect(r.code).toBe(0);
+    expect(inputSolves).toBe(2);
+  });
+
   it('exits 1 when BuildKit does not answer Ping', async () => {
     const r = await run(
       { overrides: { Ping: () => { throw new FakeStatus(14, 'not ready'); } } },
@@ -590,7 +620,8 @@ describe('errors end as Return{error} and exit 0', () => {
       stubBuild([]),
     );
     expect(r.code).toBe(1);
-    expect(r.fake.calls.map((c) => c.method)).toEqual(['Ping']);
+    // The input Solves go out with Ping; nothing follows a failed Ping.
+    expect(r.fake.calls.map((c) => c.method)).toEqual(['Ping', 'Solve', 'Solve']);
     expect(r.logs).toEqual(['punch frontend: no answer to Ping from BuildKit: not ready']);
   });
 
