@@ -52,7 +52,7 @@ const parts = [
 ];
 // The Docker figures share one start of the engines; they are measured here, reported in order below.
 if (only.has('docker')) log('Docker figures (frontend overhead, context transfer, frontend image)...');
-const docker = only.has('docker') ? await dockerFigures({ runs: q ? 3 : 5 }) : undefined;
+const docker = only.has('docker') ? await dockerFigures({ runs: q ? 3 : 9 }) : undefined;
 const dockerSection = (n, name) => section(`${n}. ${name}`, only.has('docker'), async () => docker[name]);
 parts.push(await dockerSection(3, 'Frontend overhead'), await dockerSection(4, 'Context transfer'));
 parts.push(await section('5. Embedded builder (1 GiB artifact packed)', only.has('pack'), () => pack({ runs: q ? 1 : 3 })));
