@@ -23,6 +23,8 @@ export interface ExecEnv {
   /** Platform of ops that carry none. */
   platform: Platform;
   warn?: (msg: string) => void;
+  /** Called as each FileOp starts, with its progress name (e.g. `COPY kernel /unikernel/kernel`). */
+  onStep?: (description: string) => void;
   signal?: AbortSignal;
 }
 
@@ -172,6 +174,7 @@ class Executor {
     }
     const description = d.metadata.description?.[CUSTOM_NAME];
     const baseSnap: Snapshot = base === -1 ? { root: emptyRoot(), layers: [] } : await inputSnap(base);
+    if (description !== undefined) this.#env.onStep?.(description);
     let root: DirNode;
     try {
       root = await actionResult(outIdx);

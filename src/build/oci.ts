@@ -37,6 +37,8 @@ export interface ExportOptions {
   sourceDateEpoch?: number;
   /** gzip level of new layers. */
   level?: number;
+  /** Called after each new layer is written, with its step's progress name and compressed size. */
+  onLayer?: (layer: { description: string | undefined; size: number; digest: string }) => void;
   signal?: AbortSignal;
 }
 
@@ -246,6 +248,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
         blobs.track(blob, blob.reused);
+        opts.onLayer?.({ description: spec.description, size: blob.size, digest: blob.digest });
         layers.push(blob);
         descriptions.push(spec.description ?? '');
       }

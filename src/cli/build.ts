@@ -16,6 +16,7 @@ import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
 import { defaultOutput, parseOutputSpec, type OutputSpec } from './output-spec.js';
+import { createProgress, type ProgressMode } from './progress.js';
 
 export const buildHelp = `Usage: punch build [-f FILE] [CONTEXT] -t NAME[:TAG] [--output SPEC] [options]
 Builds the image in-process (no daemon) and writes it as OCI, with every annotation kept.
@@ -23,7 +24,7 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
   -o, --output SPEC      type=oci,dest=x.tar (default: NAME.tar) | type=oci-layout,dest=DIR
                          | type=docker,dest=x.tar (for docker load) | type=registry[,name=REF]
   --platform P[,P...]    several platforms give an index
-  --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|quiet
+  --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
 Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs).`;
 
 /** Base image blobs are cached by digest here, shared across builds. */
@@ -56,16 +57,6 @@ function imageProvider(registry: RegistryClient, contextDir: string): (ref: stri
   };
 }
 
-/**
- * The plan of the build that just failed, to point at the line that caused the failure. Base image env
- * is not known here; it only matters for `$VAR`s in COPY lines, which then match no step.
- */
-/** Progress: plain timed lines on stderr (quiet prints only errors). */
-function progress(io: CliIO, mode: string, started: number): (msg: string) => void {
-  if (mode === 'quiet') return () => undefined;
-  return (msg) => io.stderr.write(`#punch ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s ${msg}\n`);
-}
-
 export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     ...commonOptions,
@@ -77,7 +68,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     await io.write(`${buildHelp}\n`);
     return 0;
   }
-  if (!['auto', 'plain', 'quiet'].includes(values.progress)) throw new UsageError(`--progress ${values.progress}: expected auto, plain or quiet`);
+  if (!['auto', 'plain', 'tty', 'quiet'].includes(values.progress)) throw new UsageError(`--progress ${values.progress}: expected auto, plain, tty or quiet`);
   const tag = values.tag;
   let output: OutputSpec;
   if (values.output !== undefined) output = parseOutputSpec(values.output);
@@ -87,8 +78,8 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   if (output.type === 'registry' && pushName === undefined) throw new UsageError('type=registry needs -t NAME or name=REF');
   const epoch = sourceDateEpoch(io.env);
 
-  const started = Date.now();
-  const say = progress(io, values.progress, started);
+  const progress = createProgress(values.progress as ProgressMode, io.stderrIsTTY, (text) => io.stderr.write(text), Date.now);
+  const say = (text: string): void => progress.step(text);
   const registry = createRegistryClient({ cacheDir: cacheDir(io.env), log: say });
   const plats = platforms(values.platform);
   const targets: Array<Platform | undefined> = plats.length > 0 ? plats : [undefined];
@@ -125,6 +116,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
           workDir: join(work, String(images.length)),
           platform: graph.platform,
           warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),
+          onStep: (step) => say(`[${shown}] ${step}`),
           signal: abort.signal,
         });
       } catch (e) {
@@ -144,13 +136,14 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     const exported = await exportImage(images, dest, {
       ...(name !== undefined ? { name } : {}),
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+      onLayer: (l) => progress.layer(l.description, l.size),
       signal: abort.signal,
     });
     if (output.type === 'registry') {
       const pushed = await registry.push(pushName!, await pushImageFromLayout(dest.dest));
       say(`pushed ${pushName}@${pushed.digest}`);
     }
-    say(`done: ${exported.digest} (${images.map((i) => formatPlatform(i.platform)).join(', ')}) from ${containerfile}`);
+    progress.done(`${exported.digest} (${images.map((i) => formatPlatform(i.platform)).join(', ')}) from ${containerfile}`);
     await io.write(`${exported.digest}\n`);
     return 0;
   } catch (e) {
