@@ -2,12 +2,12 @@
 // no user/group names, clamped mtimes; streamed from disk through gzip with both digests computed in
 // the same pass, so memory stays bounded whatever the file sizes.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { MediaType } from '../oci/types.js';
 import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
@@ -29,6 +29,8 @@ export interface LayerWriteOptions {
    * Without it those entries get 0 (1970), so output never depends on the clock.
    */
   sourceDateEpoch?: number;
+  /** Layers with at most this many bytes of file content are built in memory (default 1 MiB). */
+  inMemoryBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -111,8 +113,66 @@ export interface WrittenLayer extends LayerBlob {
   reused: boolean;
 }
 
+/** Up to this many bytes of file content, a layer is built in memory in one go (same bytes as streamed). */
+const SMALL_LAYER_BYTES = 1 << 20;
+
+function contentBytes(entries: readonly LayerEntry[]): number {
+  let n = 0;
+  for (const e of entries) if (!('whiteout' in e) && e.node.type === 'file') n += e.node.size;
+  return n;
+}
+
+/** The whole tar of small `entries`, synchronously: stream set-up costs more than such layers. */
+function tarBytes(entries: readonly LayerEntry[], epoch: number | undefined): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    if ('whiteout' in e) {
+      parts.push(encodeHeader({ name: e.path, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: epoch ?? 0, linkname: '', devmajor: 0, devminor: 0 }));
+      continue;
+    }
+    const node = e.node;
+    parts.push(encodeHeader(headerOf(e.path, node, epoch)));
+    if (node.type !== 'file' || node.size === 0) continue;
+    const data = node.content.kind === 'bytes' ? Buffer.from(node.content.data.buffer, node.content.data.byteOffset, node.content.data.byteLength) : readFileSync(node.content.path);
+    if (data.length !== node.size) {
+      const what = node.content.kind === 'file' ? `${node.content.path} changed during the build` : `${e.path}: wrong data length`;
+      throw new Error(`${what} (expected ${node.size} bytes, read ${data.length})`);
+    }
+    parts.push(data, padding(node.size));
+  }
+  parts.push(END_OF_ARCHIVE);
+  return Buffer.concat(parts);
+}
+
+async function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+  const tar = tarBytes(entries, opts.sourceDateEpoch);
+  // zlib's output does not depend on how its input is split, so this equals the streamed blob.
+  const blob = gzipSync(tar, { level: opts.level ?? DEFAULT_GZIP_LEVEL });
+  const hex = createHash('sha256').update(blob).digest('hex');
+  const path = join(opts.blobsDir, hex);
+  const written = { path, mediaType: MediaType.ociLayerGzip, digest: `sha256:${hex}`, diffID: `sha256:${createHash('sha256').update(tar).digest('hex')}`, size: blob.length };
+  if (existsSync(path)) return { ...written, reused: true };
+  const tmp = tempName(opts.blobsDir, 'layer');
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeSync(fd, blob);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { ...written, reused: false };
+}
+
 /** Writes `entries` as a gzip layer blob into `opts.blobsDir`. */
 export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+  opts.signal?.throwIfAborted();
+  if (contentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) return writeSmallLayer(entries, opts);
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
   const counter = { bytes: 0 };

@@ -3,7 +3,7 @@
 // Everything is staged under temp names next to the destination, fsynced, and renamed at the end;
 // a failure or an abort (SIGINT/SIGTERM through `signal`) removes what was staged.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,6 +37,8 @@ export interface ExportOptions {
   sourceDateEpoch?: number;
   /** gzip level of new layers. */
   level?: number;
+  /** Layers and archives up to this many bytes are built in memory (defaults: 1 MiB, 4 MiB). */
+  inMemoryBytes?: number;
   /** Called after each new layer is written, with its step's progress name and compressed size. */
   onLayer?: (layer: { description: string | undefined; size: number; digest: string }) => void;
   signal?: AbortSignal;
@@ -245,6 +247,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
           blobsDir: blobs.dir,
           ...(opts.level !== undefined ? { level: opts.level } : {}),
           ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+          ...(opts.inMemoryBytes !== undefined ? { inMemoryBytes: opts.inMemoryBytes } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
         blobs.track(blob, blob.reused);
@@ -434,11 +437,17 @@ async function exportArchive(
       const path = blobs.files.get(digest)!;
       files.push({ name: `blobs/sha256/${digest.slice('sha256:'.length)}`, path, size: (await stat(path)).size });
     }
-    await pipeline(
-      Readable.from(archiveChunks(files, opts.sourceDateEpoch ?? 0)),
-      createWriteStream(tarTmp, { flags: 'wx', mode: 0o644, flush: true }),
-      opts.signal ? { signal: opts.signal } : {},
-    );
+    const total = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);
+    if (total <= (opts.inMemoryBytes ?? SMALL_ARCHIVE_BYTES)) {
+      // Stream set-up costs more than a small image's bytes: the same tar, written in one go.
+      writeFileSyncedSync(tarTmp, archiveBytes(files, opts.sourceDateEpoch ?? 0));
+    } else {
+      await pipeline(
+        Readable.from(archiveChunks(files, opts.sourceDateEpoch ?? 0)),
+        createWriteStream(tarTmp, { flags: 'wx', mode: 0o644, flush: true }),
+        opts.signal ? { signal: opts.signal } : {},
+      );
+    }
     opts.signal?.throwIfAborted();
     await rename(tarTmp, output.dest);
     await syncDir(dir);
@@ -452,6 +461,36 @@ async function exportArchive(
 }
 
 type ArchiveFile = { name: string; data: Buffer } | { name: string; path: string; size: number } | { name: string; dir: true };
+
+/** Archives whose blobs add up to at most this many bytes are built in memory. */
+const SMALL_ARCHIVE_BYTES = 4 << 20;
+
+/** The archive of `files` in memory: the same bytes archiveChunks streams. */
+function archiveBytes(files: readonly ArchiveFile[], mtime: number): Buffer {
+  const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };
+  const parts: Buffer[] = [];
+  for (const f of files) {
+    if ('dir' in f) {
+      parts.push(encodeHeader({ ...base, name: f.name, type: 'dir', mode: 0o755, size: 0 }));
+      continue;
+    }
+    const data = 'data' in f ? f.data : readFileSync(f.path);
+    if (!('data' in f) && data.length !== f.size) throw new Error(`blob ${f.path} changed while the archive was written`);
+    parts.push(encodeHeader({ ...base, name: f.name, type: 'file', mode: 0o644, size: data.length }), data, padding(data.length));
+  }
+  parts.push(END_OF_ARCHIVE);
+  return Buffer.concat(parts);
+}
+
+function writeFileSyncedSync(path: string, data: Buffer): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 async function* archiveChunks(files: readonly ArchiveFile[], mtime: number): AsyncGenerator<Buffer> {
   const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };

@@ -74,6 +74,22 @@ describe('writeLayer', () => {
     expect(readLayer(blob.path).map((e) => e.path)).toEqual([long]);
   });
 
+  it('builds a small layer in memory with exactly the bytes of the streamed one', async () => {
+    const d = makeDir({ f: 'file on disk\n' });
+    const onDisk: FsNode = { type: 'file', meta: meta(3000), size: 13, content: { kind: 'file', path: join(d, 'f') } };
+    const all: LayerEntry[] = [...entries, { path: 'app/f', node: onDisk }];
+    const inMemory = await writeLayer(all, { blobsDir: tempDir() });
+    const streamed = await writeLayer(all, { blobsDir: tempDir(), inMemoryBytes: 0 });
+    expect([inMemory.digest, inMemory.diffID, inMemory.size]).toEqual([streamed.digest, streamed.diffID, streamed.size]);
+    expect(readFileSync(inMemory.path).equals(readFileSync(streamed.path))).toBe(true);
+  });
+
+  it('fails when a streamed file changed size since it was listed', async () => {
+    const d = makeDir({ f: 'short' });
+    const node: FsNode = { type: 'file', meta: meta(0), size: 100, content: { kind: 'file', path: join(d, 'f') } };
+    await expect(writeLayer([{ path: 'f', node }], { blobsDir: tempDir(), inMemoryBytes: 0 })).rejects.toThrow(/changed during the build \(expected 100 bytes, read 5\)/);
+  });
+
   it('fails when a file changed size since it was listed', async () => {
     const d = makeDir({ f: 'short' });
     const node: FsNode = { type: 'file', meta: meta(0), size: 100, content: { kind: 'file', path: join(d, 'f') } };

@@ -62,6 +62,15 @@ describe('exportImage type=oci-layout', () => {
     expect(readLayer(blob(dest, manifest.layers[0]!.digest)).map((e) => e.path)).toEqual(['app']);
   });
 
+  it('writes a small archive in memory with exactly the bytes of the streamed one', async () => {
+    const dir = tempDir();
+    const inMemory = join(dir, 'a.tar');
+    const streamed = join(dir, 'b.tar');
+    await exportImage([await image()], { type: 'oci', dest: inMemory }, { name: 'me/app:1.0' });
+    await exportImage([await image()], { type: 'oci', dest: streamed }, { name: 'me/app:1.0', inMemoryBytes: 0 });
+    expect(readFileSync(inMemory).equals(readFileSync(streamed))).toBe(true);
+  });
+
   it('omits created everywhere without SOURCE_DATE_EPOCH, so two exports are identical', async () => {
     const a = join(tempDir(), 'a');
     const b = join(tempDir(), 'b');
