@@ -15,7 +15,7 @@ export function parseUruncJson(bytes: Uint8Array): Record<string, string> | { er
   let text: string;
   let parsed: unknown;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     parsed = JSON.parse(text);
   } catch (e) {
     return { error: `urunc.json is not valid JSON: ${(e as Error).message}` };
@@ -28,7 +28,7 @@ export function parseUruncJson(bytes: Uint8Array): Record<string, string> | { er
     if (typeof encoded !== 'string') return { error: `urunc.json value of ${key} is not a string` };
     if (!stdBase64.test(encoded)) return { error: `urunc.json value of ${key} is not standard padded base64: ${JSON.stringify(encoded)}` };
     try {
-      out.push([key, new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'))]);
+      out.push([key, new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(encoded, 'base64'))]);
     } catch {
       return { error: `urunc.json value of ${key} is not UTF-8 once decoded` };
     }

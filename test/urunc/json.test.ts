@@ -53,6 +53,14 @@ describe('renderUruncJson', () => {
 });
 
 describe('parseUruncJson', () => {
+  it('keeps a value that starts with U+FEFF, as Go does (a BOM is data, not a marker, here)', () => {
+    expect(parseUruncJson(renderUruncJson({ k: '\ufeffx' }))).toEqual({ k: '\ufeffx' });
+  });
+
+  it('refuses a document that starts with a BOM, as Go encoding/json does', () => {
+    expect(parseUruncJson(Buffer.from('\ufeff{}'))).toMatchObject({ error: expect.stringMatching(/^urunc.json is not valid JSON/) });
+  });
+
   it('decodes the contract example', () => {
     const bytes = Buffer.from('{"com.urunc.unikernel.hypervisor":"cWVtdQ==","com.urunc.unikernel.unikernelType":"dW5pa3JhZnQ="}');
     expect(parseUruncJson(bytes)).toEqual({
