@@ -11,6 +11,11 @@ import type { CliIO } from './io.js';
 export const checkHelp = `Usage: punch check [-f FILE] [CONTEXT] [--json] [--build-arg K=V] [--label K=V] [--target STAGE] [--platform P]
 Validates the Containerfile and prints the urunc metadata, command line and files it will produce.`;
 
+/** The files urunc will look for in the image: binary, initrd, block, and /urunc.json. */
+function imageFiles(graph: BuildGraph): string[] {
+  return [...graph.artifacts.map((a) => a.path), URUNC_JSON_PATH];
+}
+
 export function checkReport(file: string, graph: BuildGraph): object {
   return {
     file,
@@ -19,8 +24,8 @@ export function checkReport(file: string, graph: BuildGraph): object {
     entrypoint: graph.config.config.Entrypoint ?? null,
     cmd: graph.config.config.Cmd ?? null,
     labels: graph.config.config.Labels ?? {},
-    artifacts: graph.artifacts,
-    files: [...graph.artifacts, URUNC_JSON_PATH],
+    artifacts: Object.fromEntries(graph.artifacts.map((a) => [a.key, a.path])),
+    files: imageFiles(graph),
     warnings: graph.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic),
   };
 }
@@ -32,7 +37,7 @@ function text(file: string, graph: BuildGraph): string {
     ...Object.entries(graph.urunc).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     `  entrypoint: ${JSON.stringify(graph.config.config.Entrypoint ?? [])}`,
     `  cmd:        ${JSON.stringify(graph.config.config.Cmd ?? [])}`,
-    `  files:      ${[...graph.artifacts, URUNC_JSON_PATH].join(' ')}`,
+    `  files:      ${imageFiles(graph).join(' ')}`,
   ];
   const warnings = graph.diagnostics.filter((d) => d.severity === 'warning').length;
   if (warnings > 0) lines.push(`  ${warnings} warning${warnings === 1 ? '' : 's'} (see above)`);

@@ -105,3 +105,38 @@ describe('punch llb diagnostics', () => {
     expect(text).toContain('name=registry.example/nginx:1');
   });
 });
+
+describe('punch check', () => {
+  it('prints the urunc metadata, the command line and the files urunc will read', () => {
+    const r = punch(['check', 'examples/linux-firecracker-block']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(
+      [
+        'examples/linux-firecracker-block/Containerfile: ok for urunc (linux/amd64)',
+        '  com.urunc.unikernel.binary         /boot/vmlinux',
+        '  com.urunc.unikernel.blkMntPoint    /',
+        '  com.urunc.unikernel.block          /disk/rootfs.ext4',
+        '  com.urunc.unikernel.cmdline        /sbin/init console=ttyS0',
+        '  com.urunc.unikernel.hypervisor     firecracker',
+        '  com.urunc.unikernel.unikernelType  linux',
+        '  entrypoint: ["/sbin/init"]',
+        '  cmd:        ["console=ttyS0"]',
+        '  files:      /boot/vmlinux /disk/rootfs.ext4 /urunc.json',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports the same as JSON with --json', () => {
+    const r = punch(['check', 'examples/linux-firecracker-block', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({
+      platform: 'linux/amd64',
+      artifacts: { 'com.urunc.unikernel.binary': '/boot/vmlinux', 'com.urunc.unikernel.block': '/disk/rootfs.ext4' },
+      files: ['/boot/vmlinux', '/disk/rootfs.ext4', '/urunc.json'],
+      entrypoint: ['/sbin/init'],
+      cmd: ['console=ttyS0'],
+      warnings: [],
+    });
+  });
+});
