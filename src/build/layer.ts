@@ -2,7 +2,7 @@
 // no user/group names, clamped mtimes; streamed from disk through gzip with both digests computed in
 // the same pass, so memory stays bounded whatever the file sizes.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -122,30 +122,27 @@ function contentBytes(entries: readonly LayerEntry[]): number {
   return n;
 }
 
-/** The whole tar of small `entries`, synchronously: stream set-up costs more than such layers. */
-function tarBytes(entries: readonly LayerEntry[], epoch: number | undefined): Buffer {
+/** All of an async byte stream in one buffer (for inputs known to be small). */
+export async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (const e of entries) {
-    if ('whiteout' in e) {
-      parts.push(encodeHeader({ name: e.path, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: epoch ?? 0, linkname: '', devmajor: 0, devminor: 0 }));
-      continue;
-    }
-    const node = e.node;
-    parts.push(encodeHeader(headerOf(e.path, node, epoch)));
-    if (node.type !== 'file' || node.size === 0) continue;
-    const data = node.content.kind === 'bytes' ? Buffer.from(node.content.data.buffer, node.content.data.byteOffset, node.content.data.byteLength) : readFileSync(node.content.path);
-    if (data.length !== node.size) {
-      const what = node.content.kind === 'file' ? `${node.content.path} changed during the build` : `${e.path}: wrong data length`;
-      throw new Error(`${what} (expected ${node.size} bytes, read ${data.length})`);
-    }
-    parts.push(data, padding(node.size));
-  }
-  parts.push(END_OF_ARCHIVE);
+  for await (const c of chunks) parts.push(c);
   return Buffer.concat(parts);
 }
 
+/** Creates `path` (never overwriting) with `data`, flushed to disk before it returns. */
+export function writeNewFileSynced(path: string, data: Uint8Array): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
-  const tar = tarBytes(entries, opts.sourceDateEpoch);
+  // The same tar the streamed path writes, gathered in memory: no gzip/hash stream set-up.
+  const tar = await collect(tarChunks(entries, opts.sourceDateEpoch));
   // zlib's output does not depend on how its input is split, so this equals the streamed blob.
   const blob = gzipSync(tar, { level: opts.level ?? DEFAULT_GZIP_LEVEL });
   const hex = createHash('sha256').update(blob).digest('hex');
@@ -154,13 +151,7 @@ async function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteO
   if (existsSync(path)) return { ...written, reused: true };
   const tmp = tempName(opts.blobsDir, 'layer');
   try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      writeSync(fd, blob);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewFileSynced(tmp, blob);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

@@ -3,7 +3,7 @@
 // Everything is staged under temp names next to the destination, fsynced, and renamed at the end;
 // a failure or an abort (SIGINT/SIGTERM through `signal`) removes what was staged.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, createWriteStream, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { formatReference, isReferenceError, parseReference, withDefaultTag } from '../oci/reference.js';
 import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig, type Index, type Manifest } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import { tempName, writeLayer } from './layer.js';
+import { collect, tempName, writeLayer, writeNewFileSynced } from './layer.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar.js';
 import type { LayerBlob, LayerSpec } from './types.js';
 
@@ -440,7 +440,7 @@ async function exportArchive(
     const total = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);
     if (total <= (opts.inMemoryBytes ?? SMALL_ARCHIVE_BYTES)) {
       // Stream set-up costs more than a small image's bytes: the same tar, written in one go.
-      writeFileSyncedSync(tarTmp, archiveBytes(files, opts.sourceDateEpoch ?? 0));
+      writeNewFileSynced(tarTmp, await collect(archiveChunks(files, opts.sourceDateEpoch ?? 0)));
     } else {
       await pipeline(
         Readable.from(archiveChunks(files, opts.sourceDateEpoch ?? 0)),
@@ -464,33 +464,6 @@ type ArchiveFile = { name: string; data: Buffer } | { name: string; path: string
 
 /** Archives whose blobs add up to at most this many bytes are built in memory. */
 const SMALL_ARCHIVE_BYTES = 4 << 20;
-
-/** The archive of `files` in memory: the same bytes archiveChunks streams. */
-function archiveBytes(files: readonly ArchiveFile[], mtime: number): Buffer {
-  const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };
-  const parts: Buffer[] = [];
-  for (const f of files) {
-    if ('dir' in f) {
-      parts.push(encodeHeader({ ...base, name: f.name, type: 'dir', mode: 0o755, size: 0 }));
-      continue;
-    }
-    const data = 'data' in f ? f.data : readFileSync(f.path);
-    if (!('data' in f) && data.length !== f.size) throw new Error(`blob ${f.path} changed while the archive was written`);
-    parts.push(encodeHeader({ ...base, name: f.name, type: 'file', mode: 0o644, size: data.length }), data, padding(data.length));
-  }
-  parts.push(END_OF_ARCHIVE);
-  return Buffer.concat(parts);
-}
-
-function writeFileSyncedSync(path: string, data: Buffer): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function* archiveChunks(files: readonly ArchiveFile[], mtime: number): AsyncGenerator<Buffer> {
   const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };
