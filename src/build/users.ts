@@ -25,34 +25,33 @@ function findEntry(text: string, name: string): string[] | undefined {
 
 export type TreeOf = (input: number) => Promise<DirNode>;
 
+/** The passwd or group line of a named user or group in the tree of `input`; clear errors otherwise. */
+async function namedEntry(kind: 'user' | 'group', opt: pb.NamedUserOpt.$Properties, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<string[]> {
+  const [file, id] = kind === 'user' ? ['/etc/passwd', 'uid'] : ['/etc/group', 'gid'];
+  const name = opt.name ?? '';
+  const text = await readTreeFile(await treeOf(intOf(opt.input)), file);
+  if (text === undefined) {
+    throw new Error(`cannot resolve ${kind} "${name}": the image has no ${file} (use a numeric ${id}, e.g. --chown=1000:1000)`);
+  }
+  const e = findEntry(text, name);
+  if (!e) throw new Error(`cannot resolve ${kind} "${name}": no such ${kind} in ${file} (use a numeric ${id})`);
+  return e;
+}
+
 export async function resolveOwner(chown: pb.ChownOpt.$Properties | null | undefined, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<Owner | undefined> {
   if (!chown || (!chown.user && !chown.group)) return undefined;
   const owner: Owner = { uid: 0, gid: 0 };
-  const user = chown.user;
+  const { user, group } = chown;
   if (user?.byName) {
-    const name = user.byName.name ?? '';
-    const text = await readTreeFile(await treeOf(intOf(user.byName.input)), '/etc/passwd');
-    if (text === undefined) {
-      throw new Error(`cannot resolve user "${name}": the image has no /etc/passwd (use a numeric uid, e.g. --chown=1000:1000)`);
-    }
-    const e = findEntry(text, name);
-    if (!e) throw new Error(`cannot resolve user "${name}": no such user in /etc/passwd (use a numeric uid)`);
+    const e = await namedEntry('user', user.byName, treeOf, intOf);
     owner.uid = Number(e[2]);
     owner.gid = Number(e[3]);
   } else if (user && user.byID != null) {
     owner.uid = user.byID;
     owner.gid = user.byID;
   }
-  const group = chown.group;
   if (group?.byName) {
-    const name = group.byName.name ?? '';
-    const text = await readTreeFile(await treeOf(intOf(group.byName.input)), '/etc/group');
-    if (text === undefined) {
-      throw new Error(`cannot resolve group "${name}": the image has no /etc/group (use a numeric gid, e.g. --chown=1000:1000)`);
-    }
-    const e = findEntry(text, name);
-    if (!e) throw new Error(`cannot resolve group "${name}": no such group in /etc/group (use a numeric gid)`);
-    owner.gid = Number(e[2]);
+    owner.gid = Number((await namedEntry('group', group.byName, treeOf, intOf))[2]);
   } else if (group && group.byID != null) {
     owner.gid = group.byID;
   }
