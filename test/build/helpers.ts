@@ -1,5 +1,5 @@
 // Shared fixtures for the embedded builder tests: temp dirs, building States, reading results back.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -24,17 +24,24 @@ export function tempDir(): string {
 }
 
 /** Writes files (path → content; a path ending in `/` is a dir) under a new temp dir. */
+/** mtime of everything makeDir writes: builds of two such dirs must not differ by the clock. */
+export const FIXED_MTIME = 1_700_000_000;
+
 export function makeDir(files: Record<string, string | Buffer>): string {
   const root = tempDir();
+  const written: string[] = [];
   for (const [p, content] of Object.entries(files)) {
     const abs = join(root, p);
     if (p.endsWith('/')) {
       mkdirSync(abs, { recursive: true });
-      continue;
+    } else {
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, content);
     }
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, content);
+    for (let d = abs; d.startsWith(root) && d !== root; d = dirname(d)) written.push(d);
   }
+  // Deepest first: setting a dir's time after its children keeps it.
+  for (const p of [...new Set(written)].sort((a, b) => b.length - a.length)) utimesSync(p, FIXED_MTIME, FIXED_MTIME);
   return root;
 }
 
