@@ -8,7 +8,8 @@ export interface CliIO {
   stdout: Writable;
   /** Writes to stdout and resolves once written; a closed pipe rejects (EPIPE). */
   write(data: Uint8Array | string): Promise<void>;
-  stderr: Writable;
+  /** Text for the user (diagnostics, progress) on stderr; only `write` is needed, not a stream. */
+  stderr: { write(text: string): void };
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   env: NodeJS.ProcessEnv;
