@@ -1,9 +1,8 @@
 // Reading tar archives from disk, plain or gzip-compressed (what Node can decompress without help),
 // streamed through the push parser.
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { nodeStreamPromises } from '../builtins.js';
 import { BLOCK, isTarHeader, TarParser, type EntrySink, type ParsedEntry } from './tar.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
@@ -16,14 +15,13 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
-async function readHead(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
+function readHead(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -32,7 +30,7 @@ async function readHead(path: string, n: number): Promise<Buffer> {
  * `unsupported` = compressed with a codec punch cannot decompress, so it cannot tell.
  */
 export async function sniffArchive(path: string): Promise<'tar' | 'not-tar' | { unsupported: Compression }> {
-  const head = await readHead(path, 64 * 1024);
+  const head = readHead(path, 64 * 1024);
   const compression = detectCompression(head);
   if (compression === 'none') return isTarHeader(head.subarray(0, BLOCK)) ? 'tar' : 'not-tar';
   if (compression !== 'gzip') return { unsupported: compression };
@@ -53,10 +51,12 @@ export async function readArchive(
   onEntry: (e: ParsedEntry) => EntrySink | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
-  const compression = detectCompression(await readHead(path, 8));
+  const compression = detectCompression(readHead(path, 8));
   if (compression !== 'none' && compression !== 'gzip') {
     throw new Error(`${what} is ${compression}-compressed; punch build can read plain and gzip tar only (use BuildKit for this image)`);
   }
+  // Loaded here: a build that reads no archive (FROM scratch, no ADD of a tarball) never needs streams.
+  const { pipeline } = nodeStreamPromises();
   const parser = new TarParser(onEntry);
   // pipeline reports a sink failure as an AbortError of the upstream streams: keep the real one.
   let failure: unknown;

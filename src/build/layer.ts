@@ -1,15 +1,13 @@
 // A new layer as a deterministic tar.gz blob: entries in the given (walk) order, uid/gid as recorded,
 // no user/group names, clamped mtimes; streamed from disk through gzip with both digests computed in
 // the same pass, so memory stays bounded whatever the file sizes.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
+import { nodeCrypto, nodeFsPromises, nodeStream, nodeStreamPromises } from '../builtins.js';
 import { MediaType } from '../oci/types.js';
-import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar.js';
+import { sha256Digest } from '../sha256.js';
+import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarHeader, type TarPart } from './tar.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
 
 /**
@@ -31,6 +29,11 @@ export interface LayerWriteOptions {
   sourceDateEpoch?: number;
   /** Layers with at most this many bytes of file content are built in memory (default 1 MiB). */
   inMemoryBytes?: number;
+  /**
+   * fsync the blob before it gets its name (default true). Blobs staged for an archive skip it: they
+   * are deleted once the archive, which is synced, is written.
+   */
+  durable?: boolean;
   signal?: AbortSignal;
 }
 
@@ -64,8 +67,8 @@ function headerOf(path: string, node: FsNode, epoch: number | undefined): TarHea
   }
 }
 
-/** The tar stream of `entries`, chunk by chunk; file bytes are read from disk as the consumer pulls. */
-export async function* tarChunks(entries: readonly LayerEntry[], epoch: number | undefined): AsyncGenerator<Buffer> {
+/** The tar of `entries`: headers as bytes, file contents as references read when the tar is. */
+export function* layerParts(entries: readonly LayerEntry[], epoch: number | undefined): Generator<TarPart> {
   for (const e of entries) {
     if ('whiteout' in e) {
       const m = epoch ?? 0;
@@ -79,33 +82,19 @@ export async function* tarChunks(entries: readonly LayerEntry[], epoch: number |
       if (node.content.data.length !== node.size) throw new Error(`${e.path}: ${node.content.data.length} bytes of data for a ${node.size}-byte entry`);
       yield Buffer.from(node.content.data.buffer, node.content.data.byteOffset, node.content.data.byteLength);
     } else {
-      let read = 0;
-      for await (const chunk of createReadStream(node.content.path, { highWaterMark: 1 << 20, end: node.size - 1 })) {
-        read += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
-      if (read !== node.size) {
-        throw new Error(`${node.content.path} changed during the build (expected ${node.size} bytes, read ${read})`);
-      }
+      yield { path: node.content.path, size: node.size, changed: `${node.content.path} changed during the build` };
     }
     yield padding(node.size);
   }
   yield END_OF_ARCHIVE;
 }
 
-/** A pass-through stream feeding every byte into `hash` and counting them. */
-export function hashTap(hash: Hash, counter?: { bytes: number }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      if (counter) counter.bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-}
-
+/**
+ * A temp name beside the file it becomes. Math.random, not node:crypto (whose first use costs
+ * milliseconds): the pid tells processes apart, and every user of the name creates it exclusively.
+ */
 export function tempName(dir: string, what: string): string {
-  return join(dir, `.punch-tmp-${what}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(dir, `.punch-tmp-${what}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
 }
 
 export interface WrittenLayer extends LayerBlob {
@@ -114,44 +103,49 @@ export interface WrittenLayer extends LayerBlob {
 }
 
 /** Up to this many bytes of file content, a layer is built in memory in one go (same bytes as streamed). */
-const SMALL_LAYER_BYTES = 1 << 20;
+export const SMALL_LAYER_BYTES = 1 << 20;
 
-function contentBytes(entries: readonly LayerEntry[]): number {
+/** The bytes of file content in a layer: what decides between the in-memory and the streamed path. */
+export function layerContentBytes(entries: readonly LayerEntry[]): number {
   let n = 0;
   for (const e of entries) if (!('whiteout' in e) && e.node.type === 'file') n += e.node.size;
   return n;
 }
 
-/** All of an async byte stream in one buffer (for inputs known to be small). */
-export async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(c);
-  return Buffer.concat(parts);
-}
-
-/** Creates `path` (never overwriting) with `data`, flushed to disk before it returns. */
-export function writeNewFileSynced(path: string, data: Uint8Array): void {
+/** Creates `path` (never overwriting) with `data`; with `durable`, flushed to disk before it returns. */
+export function writeNewFile(path: string, data: Uint8Array, durable = true): void {
   const fd = openSync(path, 'wx', 0o644);
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-async function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
-  // The same tar the streamed path writes, gathered in memory: no gzip/hash stream set-up.
-  const tar = await collect(tarChunks(entries, opts.sourceDateEpoch));
+/** A layer built in memory: its gzip blob and both digests. */
+export interface LayerBytes {
+  blob: Buffer;
+  digest: string;
+  diffID: string;
+}
+
+/** Builds a small layer in memory, synchronously; the bytes equal the streamed path's. */
+export function buildLayerBytes(entries: readonly LayerEntry[], opts: { sourceDateEpoch?: number; level?: number }): LayerBytes {
+  const tar = joinParts(layerParts(entries, opts.sourceDateEpoch));
   // zlib's output does not depend on how its input is split, so this equals the streamed blob.
   const blob = gzipSync(tar, { level: opts.level ?? DEFAULT_GZIP_LEVEL });
-  const hex = createHash('sha256').update(blob).digest('hex');
-  const path = join(opts.blobsDir, hex);
-  const written = { path, mediaType: MediaType.ociLayerGzip, digest: `sha256:${hex}`, diffID: `sha256:${createHash('sha256').update(tar).digest('hex')}`, size: blob.length };
+  return { blob, digest: sha256Digest(blob), diffID: sha256Digest(tar) };
+}
+
+function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): WrittenLayer {
+  const { blob, digest, diffID } = buildLayerBytes(entries, opts);
+  const path = join(opts.blobsDir, digest.slice('sha256:'.length));
+  const written = { path, mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
   if (existsSync(path)) return { ...written, reused: true };
   const tmp = tempName(opts.blobsDir, 'layer');
   try {
-    writeNewFileSynced(tmp, blob);
+    writeNewFile(tmp, blob, opts.durable ?? true);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -160,27 +154,40 @@ async function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteO
   return { ...written, reused: false };
 }
 
-/** Writes `entries` as a gzip layer blob into `opts.blobsDir`. */
-export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
-  opts.signal?.throwIfAborted();
-  if (contentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) return writeSmallLayer(entries, opts);
+/**
+ * The streamed path: file bytes flow from disk through gzip into the blob with both digests taken on
+ * the way, so memory stays bounded whatever the size. Its modules load here, on first use.
+ */
+async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+  const { createHash } = nodeCrypto();
+  const { rename, rm, stat } = nodeFsPromises();
+  const { Readable, Transform } = nodeStream();
+  const { pipeline } = nodeStreamPromises();
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
-  const counter = { bytes: 0 };
+  let size = 0;
+  const tap = (hash: ReturnType<typeof createHash>, count: boolean) =>
+    new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        if (count) size += chunk.length;
+        cb(null, chunk);
+      },
+    });
   const tmp = tempName(opts.blobsDir, 'layer');
   try {
     await pipeline(
-      Readable.from(tarChunks(entries, opts.sourceDateEpoch), { objectMode: false, highWaterMark: 1 << 20 }),
-      hashTap(diffHash),
+      Readable.from(streamParts(layerParts(entries, opts.sourceDateEpoch)), { objectMode: false, highWaterMark: 1 << 20 }),
+      tap(diffHash, false),
       createGzip({ level: opts.level ?? DEFAULT_GZIP_LEVEL, chunkSize: 1 << 16 }),
-      hashTap(blobHash, counter),
-      createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true }),
+      tap(blobHash, true),
+      createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: opts.durable ?? true }),
       opts.signal ? { signal: opts.signal } : {},
     );
     const hex = blobHash.digest('hex');
     const path = join(opts.blobsDir, hex);
-    const size = (await stat(tmp)).size;
-    if (size !== counter.bytes) throw new Error(`layer blob ${tmp}: wrote ${counter.bytes} bytes but the file has ${size}`);
+    const onDisk = (await stat(tmp)).size;
+    if (onDisk !== size) throw new Error(`layer blob ${tmp}: wrote ${size} bytes but the file has ${onDisk}`);
     // An identical blob already there (same digest) is kept, so a failed export never removes it.
     const reused = await stat(path).then(() => true, () => false);
     if (reused) await rm(tmp, { force: true });
@@ -190,4 +197,11 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWrit
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Writes `entries` as a gzip layer blob into `opts.blobsDir`. */
+export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+  opts.signal?.throwIfAborted();
+  if (layerContentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) return writeSmallLayer(entries, opts);
+  return writeStreamedLayer(entries, opts);
 }

@@ -2,18 +2,18 @@
 // index, and the output container: an OCI layout dir, an OCI archive tar, or a docker-load tar.
 // Everything is staged under temp names next to the destination, fsynced, and renamed at the end;
 // a failure or an abort (SIGINT/SIGTERM through `signal`) removes what was staged.
-import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+// Small steps use synchronous fs calls: an export is a handful of them, and each async one costs a
+// thread-pool round trip (and node:fs/promises its load time). Copies of base blobs stay async.
+import { closeSync, constants, copyFile, createWriteStream, fsyncSync, lstatSync, mkdir, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { formatReference, isReferenceError, parseReference, withDefaultTag } from '../oci/reference.js';
 import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig, type Index, type Manifest } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import { collect, tempName, writeLayer, writeNewFileSynced } from './layer.js';
-import { encodeHeader, END_OF_ARCHIVE, padding } from './tar.js';
-import type { LayerBlob, LayerSpec } from './types.js';
+import { nodeStream, nodeStreamPromises } from '../builtins.js';
+import { sha256Digest } from '../sha256.js';
+import { buildLayerBytes, layerContentBytes, SMALL_LAYER_BYTES, tempName, writeLayer, writeNewFile } from './layer.js';
+import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
+import type { LayerBlob, LayerEntry, LayerSpec } from './types.js';
 
 export type OutputSpec =
   | { type: 'oci-layout'; dest: string }
@@ -104,7 +104,7 @@ export function reconcileHistory(history: readonly HistoryEntry[], layerDescript
 }
 
 /** The final config: diff_ids from the layers, history reconciled, `created` only when known (reproducible). */
-export function finalConfig(base: ImageConfig, layers: readonly LayerBlob[], descriptions: readonly string[], created: string | undefined): ImageConfig {
+export function finalConfig(base: ImageConfig, layers: readonly Pick<LayerBlob, 'diffID'>[], descriptions: readonly string[], created: string | undefined): ImageConfig {
   const out: ImageConfig = {
     ...(created ? { created } : {}),
     ...(base.author !== undefined ? { author: base.author } : {}),
@@ -123,103 +123,145 @@ function jsonBytes(v: unknown): Buffer {
 }
 
 function describe(mediaType: string, bytes: Buffer): Descriptor {
-  return { mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length };
+  return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
 }
 
-async function writeSynced(path: string, data: Buffer): Promise<void> {
-  const fh = await open(path, 'wx', 0o644);
+/** mkdir -p through the async call: Node 20's mkdirSync({ recursive }) can loop forever on some paths. */
+function makeDirs(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => mkdir(dir, { recursive: true }, (e) => (e ? reject(e) : resolve())));
+}
+
+function copyBlob(from: string, to: string): Promise<void> {
+  // A reflink when the filesystem can, else a copy; the cache's file is never moved.
+  return new Promise((resolve, reject) => copyFile(from, to, constants.COPYFILE_FICLONE, (e) => (e ? reject(e) : resolve())));
+}
+
+/** fsync of a file or directory by path. */
+function syncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    fsyncSync(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+function syncDir(dir: string): void {
   try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    syncPath(dir, 'r');
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic.
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+function exists(p: string): boolean {
   try {
-    await lstat(p);
+    lstatSync(p);
     return true;
   } catch {
     return false;
   }
 }
 
-/** The blobs of one export: digest → file, and the ones this export added to an existing layout. */
-class BlobSet {
-  readonly dir: string;
-  readonly files = new Map<string, string>();
-  readonly added: string[] = [];
-  /** When the blobs dir is a destination layout, base blobs are copied in; in a staging dir they are referenced. */
-  readonly #copyBase: boolean;
+/** Where a blob's bytes are: a file, or (archives only) memory. */
+type BlobSource = { readonly path: string } | { readonly data: Buffer };
 
-  constructor(dir: string, copyBase: boolean) {
-    this.dir = dir;
-    this.#copyBase = copyBase;
+/** A layer as the manifest and config see it (its bytes are in the BlobSet). */
+type ExportedLayer = Pick<LayerBlob, 'mediaType' | 'digest' | 'diffID' | 'size'>;
+
+/**
+ * The blobs of one export, by digest.
+ * - `layout`: every blob is a file in `dir`, synced before it is named (base blobs are copied in);
+ *   `added` lists the ones this export created, for removal if it fails.
+ * - `archive`: the tar is the only output, so blobs stay where they are: base blobs in the cache,
+ *   small new layers and the JSON blobs in memory, large layers in `dir` (made on first use, not
+ *   synced: the caller deletes it once the synced archive is written).
+ */
+class BlobSet {
+  readonly blobs = new Map<string, BlobSource>();
+  readonly added: string[] = [];
+  #dirMade: boolean;
+
+  constructor(
+    readonly dir: string,
+    readonly kind: 'layout' | 'archive',
+  ) {
+    this.#dirMade = kind === 'layout';
+  }
+
+  /** True once `dir` exists (always for a layout): an archive's staging dir to remove afterwards. */
+  get dirMade(): boolean {
+    return this.#dirMade;
   }
 
   async addBytes(desc: Descriptor, data: Buffer): Promise<void> {
+    if (this.kind === 'archive') {
+      this.blobs.set(desc.digest, { data });
+      return;
+    }
     const path = join(this.dir, desc.digest.slice('sha256:'.length));
-    if (!this.files.has(desc.digest) && !(await exists(path))) {
+    if (!this.blobs.has(desc.digest) && !(exists(path))) {
       const tmp = tempName(this.dir, 'blob');
       try {
-        await writeSynced(tmp, data);
-        await rename(tmp, path);
+        writeNewFile(tmp, data);
+        renameSync(tmp, path);
       } catch (e) {
-        await rm(tmp, { force: true });
+        rmSync(tmp, { force: true });
         throw e;
       }
       this.added.push(path);
     }
-    this.files.set(desc.digest, path);
+    this.blobs.set(desc.digest, { path });
   }
 
   async addFile(blob: LayerBlob): Promise<void> {
-    if (this.files.has(blob.digest)) return;
+    if (this.blobs.has(blob.digest)) return;
     const path = join(this.dir, blob.digest.slice('sha256:'.length));
-    if (blob.path === path) {
-      this.files.set(blob.digest, path);
+    if (blob.path === path || this.kind === 'archive') {
+      this.blobs.set(blob.digest, { path: blob.path });
       return;
     }
-    if (!this.#copyBase) {
-      this.files.set(blob.digest, blob.path);
-      return;
-    }
-    if (!(await exists(path))) {
+    if (!(exists(path))) {
       const tmp = tempName(this.dir, 'blob');
       try {
-        // A reflink when the filesystem can, else a copy; the cache's file is never moved.
-        await copyFile(blob.path, tmp, constants.COPYFILE_FICLONE);
-        const fh = await open(tmp, 'r+');
-        await fh.sync();
-        await fh.close();
-        await rename(tmp, path);
+        await copyBlob(blob.path, tmp);
+        syncPath(tmp, 'r+');
+        renameSync(tmp, path);
       } catch (e) {
-        await rm(tmp, { force: true });
+        rmSync(tmp, { force: true });
         throw e;
       }
       this.added.push(path);
     }
-    this.files.set(blob.digest, path);
+    this.blobs.set(blob.digest, { path });
   }
 
-  /** Records a layer writeLayer just put in this dir. */
-  track(blob: LayerBlob, existedBefore: boolean): void {
-    if (!existedBefore) this.added.push(blob.path);
-    this.files.set(blob.digest, blob.path);
+  /** Writes a new layer from its entries and records it. */
+  async addLayer(entries: readonly LayerEntry[], opts: ExportOptions): Promise<ExportedLayer> {
+    const limit = opts.inMemoryBytes ?? SMALL_LAYER_BYTES;
+    const layerOpts = {
+      ...(opts.level !== undefined ? { level: opts.level } : {}),
+      ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+    };
+    if (this.kind === 'archive' && layerContentBytes(entries) <= limit) {
+      const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
+      this.blobs.set(digest, { data: blob });
+      return { mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
+    }
+    if (!this.#dirMade) {
+      await makeDirs(this.dir);
+      this.#dirMade = true;
+    }
+    const blob = await writeLayer(entries, {
+      blobsDir: this.dir,
+      ...layerOpts,
+      inMemoryBytes: limit,
+      durable: this.kind === 'layout',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (!blob.reused) this.added.push(blob.path);
+    this.blobs.set(blob.digest, { path: blob.path });
+    return blob;
   }
 }
 
@@ -234,7 +276,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
   const manifests: Built['manifests'] = [];
   const descriptors: Descriptor[] = [];
   for (const img of images) {
-    const layers: LayerBlob[] = [];
+    const layers: ExportedLayer[] = [];
     const descriptions: string[] = [];
     for (const spec of img.layers) {
       opts.signal?.throwIfAborted();
@@ -243,16 +285,9 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
         layers.push(spec.blob);
         descriptions.push('');
       } else {
-        const blob = await writeLayer(spec.entries, {
-          blobsDir: blobs.dir,
-          ...(opts.level !== undefined ? { level: opts.level } : {}),
-          ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
-          ...(opts.inMemoryBytes !== undefined ? { inMemoryBytes: opts.inMemoryBytes } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-        blobs.track(blob, blob.reused);
-        opts.onLayer?.({ description: spec.description, size: blob.size, digest: blob.digest });
-        layers.push(blob);
+        const layer = await blobs.addLayer(spec.entries, opts);
+        opts.onLayer?.({ description: spec.description, size: layer.size, digest: layer.digest });
+        layers.push(layer);
         descriptions.push(spec.description ?? '');
       }
     }
@@ -340,15 +375,15 @@ function result(built: Built): ExportResult {
   };
 }
 
-async function isLayout(dir: string): Promise<boolean> {
-  return (await exists(join(dir, 'oci-layout'))) && (await exists(join(dir, 'index.json')));
+function isLayout(dir: string): boolean {
+  return exists(join(dir, 'oci-layout')) && exists(join(dir, 'index.json'));
 }
 
 async function exportLayout(images: readonly PlatformImage[], dest: string, name: ReturnType<typeof nameAnnotations>, opts: ExportOptions): Promise<ExportResult> {
-  if (await exists(dest)) {
-    const st = await stat(dest);
-    const empty = st.isDirectory() && (await readdir(dest)).length === 0;
-    if (!st.isDirectory() || (!empty && !(await isLayout(dest)))) {
+  if (exists(dest)) {
+    const st = statSync(dest);
+    const empty = st.isDirectory() && readdirSync(dest).length === 0;
+    if (!st.isDirectory() || (!empty && !isLayout(dest))) {
       throw new Error(`output ${dest} exists and is not an OCI layout; remove it or choose another dest`);
     }
     return updateLayout(images, dest, name, opts);
@@ -356,19 +391,19 @@ async function exportLayout(images: readonly PlatformImage[], dest: string, name
   // A new layout is built beside its destination and renamed into place in one step.
   const staging = tempName(dirname(dest), basename(dest));
   try {
-    await mkdir(join(staging, 'blobs', 'sha256'), { recursive: true });
-    const blobs = new BlobSet(join(staging, 'blobs', 'sha256'), true);
+    await makeDirs(join(staging, 'blobs', 'sha256'));
+    const blobs = new BlobSet(join(staging, 'blobs', 'sha256'), 'layout');
     const built = await buildBlobs(images, blobs, opts);
     const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [rootEntry(built.root, name)] };
-    await writeSynced(join(staging, 'oci-layout'), OCI_LAYOUT);
-    await writeSynced(join(staging, 'index.json'), jsonBytes(index));
-    await syncDir(staging);
+    writeNewFile(join(staging, 'oci-layout'), OCI_LAYOUT);
+    writeNewFile(join(staging, 'index.json'), jsonBytes(index));
+    syncDir(staging);
     opts.signal?.throwIfAborted();
-    await rename(staging, dest);
-    await syncDir(dirname(dest));
+    renameSync(staging, dest);
+    syncDir(dirname(dest));
     return result(built);
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
     throw e;
   }
 }
@@ -376,30 +411,30 @@ async function exportLayout(images: readonly PlatformImage[], dest: string, name
 /** Adds the image to an existing layout: new blobs, then index.json replaced atomically (same tag replaced). */
 async function updateLayout(images: readonly PlatformImage[], dest: string, name: ReturnType<typeof nameAnnotations>, opts: ExportOptions): Promise<ExportResult> {
   const blobsDir = join(dest, 'blobs', 'sha256');
-  await mkdir(blobsDir, { recursive: true });
-  const blobs = new BlobSet(blobsDir, true);
+  await makeDirs(blobsDir);
+  const blobs = new BlobSet(blobsDir, 'layout');
   const indexTmp = tempName(dest, 'index');
   try {
     const built = await buildBlobs(images, blobs, opts);
     let index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
-    if (await exists(join(dest, 'index.json'))) {
+    if (exists(join(dest, 'index.json'))) {
       try {
-        index = JSON.parse(await readFile(join(dest, 'index.json'), 'utf8')) as Index;
+        index = JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as Index;
       } catch (e) {
         throw new Error(`${join(dest, 'index.json')} is not valid JSON: ${(e as Error).message}`);
       }
     }
     const keep = (index.manifests ?? []).filter((m) => !name || m.annotations?.[REF_NAME] !== name.tag);
     const next: Index = { ...index, schemaVersion: 2, manifests: [...keep, rootEntry(built.root, name)] };
-    if (!(await exists(join(dest, 'oci-layout')))) await writeSynced(join(dest, 'oci-layout'), OCI_LAYOUT);
-    await writeSynced(indexTmp, jsonBytes(next));
+    if (!(exists(join(dest, 'oci-layout')))) writeNewFile(join(dest, 'oci-layout'), OCI_LAYOUT);
+    writeNewFile(indexTmp, jsonBytes(next));
     opts.signal?.throwIfAborted();
-    await rename(indexTmp, join(dest, 'index.json'));
-    await syncDir(dest);
+    renameSync(indexTmp, join(dest, 'index.json'));
+    syncDir(dest);
     return result(built);
   } catch (e) {
-    await rm(indexTmp, { force: true });
-    for (const p of blobs.added) await rm(p, { force: true });
+    rmSync(indexTmp, { force: true });
+    for (const p of blobs.added) rmSync(p, { force: true });
     throw e;
   }
 }
@@ -411,15 +446,13 @@ async function exportArchive(
   opts: ExportOptions,
 ): Promise<ExportResult> {
   // Checked first: the rename at the end would fail with a bare EISDIR after all the work.
-  if ((await exists(output.dest)) && (await stat(output.dest)).isDirectory()) {
+  if ((exists(output.dest)) && (statSync(output.dest)).isDirectory()) {
     throw new Error(`output ${output.dest} is a directory; type=${output.type} writes one tar file: name a file (e.g. ${join(output.dest, 'image.tar')})${output.type === 'oci' ? ', or use type=oci-layout for a directory' : ''}`);
   }
   const dir = dirname(output.dest);
-  const staging = tempName(dir, `${basename(output.dest)}-blobs`);
+  const blobs = new BlobSet(tempName(dir, `${basename(output.dest)}-blobs`), 'archive');
   const tarTmp = tempName(dir, basename(output.dest));
   try {
-    await mkdir(join(staging, 'blobs', 'sha256'), { recursive: true });
-    const blobs = new BlobSet(join(staging, 'blobs', 'sha256'), false);
     const built = await buildBlobs(images, blobs, opts);
     const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [rootEntry(built.root, name)] };
     const files: ArchiveFile[] = [
@@ -433,30 +466,34 @@ async function exportArchive(
       files.push({ name: 'manifest.json', data: jsonBytes([entry]) });
     }
     files.push({ name: 'blobs/', dir: true }, { name: 'blobs/sha256/', dir: true });
-    for (const digest of [...blobs.files.keys()].sort()) {
-      const path = blobs.files.get(digest)!;
-      files.push({ name: `blobs/sha256/${digest.slice('sha256:'.length)}`, path, size: (await stat(path)).size });
+    for (const digest of [...blobs.blobs.keys()].sort()) {
+      const src = blobs.blobs.get(digest)!;
+      const entryName = `blobs/sha256/${digest.slice('sha256:'.length)}`;
+      files.push('data' in src ? { name: entryName, data: src.data } : { name: entryName, path: src.path, size: statSync(src.path).size });
     }
-    const total = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);
-    if (total <= (opts.inMemoryBytes ?? SMALL_ARCHIVE_BYTES)) {
+    const onDisk = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);
+    const parts = archiveParts(files, opts.sourceDateEpoch ?? 0);
+    if (onDisk <= (opts.inMemoryBytes ?? SMALL_ARCHIVE_BYTES)) {
       // Stream set-up costs more than a small image's bytes: the same tar, written in one go.
-      writeNewFileSynced(tarTmp, await collect(archiveChunks(files, opts.sourceDateEpoch ?? 0)));
+      writeNewFile(tarTmp, joinParts(parts));
     } else {
+      const { Readable } = nodeStream();
+      const { pipeline } = nodeStreamPromises();
       await pipeline(
-        Readable.from(archiveChunks(files, opts.sourceDateEpoch ?? 0)),
+        Readable.from(streamParts(parts)),
         createWriteStream(tarTmp, { flags: 'wx', mode: 0o644, flush: true }),
         opts.signal ? { signal: opts.signal } : {},
       );
     }
     opts.signal?.throwIfAborted();
-    await rename(tarTmp, output.dest);
-    await syncDir(dir);
+    renameSync(tarTmp, output.dest);
+    syncDir(dir);
     return result(built);
   } catch (e) {
-    await rm(tarTmp, { force: true });
+    rmSync(tarTmp, { force: true });
     throw e;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    if (blobs.dirMade) rmSync(blobs.dir, { recursive: true, force: true });
   }
 }
 
@@ -465,7 +502,8 @@ type ArchiveFile = { name: string; data: Buffer } | { name: string; path: string
 /** Archives whose blobs add up to at most this many bytes are built in memory. */
 const SMALL_ARCHIVE_BYTES = 4 << 20;
 
-async function* archiveChunks(files: readonly ArchiveFile[], mtime: number): AsyncGenerator<Buffer> {
+/** The archive as tar parts: blobs on disk are read when the tar is written. */
+function* archiveParts(files: readonly ArchiveFile[], mtime: number): Generator<TarPart> {
   const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };
   for (const f of files) {
     if ('dir' in f) {
@@ -476,12 +514,7 @@ async function* archiveChunks(files: readonly ArchiveFile[], mtime: number): Asy
       yield padding(f.data.length);
     } else {
       yield encodeHeader({ ...base, name: f.name, type: 'file', mode: 0o644, size: f.size });
-      let read = 0;
-      for await (const chunk of createReadStream(f.path, { highWaterMark: 1 << 20 })) {
-        read += (chunk as Buffer).length;
-        yield chunk as Buffer;
-      }
-      if (read !== f.size) throw new Error(`blob ${f.path} changed while the archive was written`);
+      yield { path: f.path, size: f.size, changed: `blob ${f.path} changed while the archive was written` };
       yield padding(f.size);
     }
   }

@@ -1,5 +1,6 @@
 // tar framing: deterministic ustar headers (PAX records when a value does not fit), and a push parser
 // that reads archives chunk by chunk so layer and archive content never has to sit in memory.
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 
 export const BLOCK = 512;
 export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
@@ -93,6 +94,63 @@ function asciiPrefix(s: string, max: number): string {
 export function padding(size: number): Buffer {
   const rem = size % BLOCK;
   return rem === 0 ? Buffer.alloc(0) : Buffer.alloc(BLOCK - rem);
+}
+
+/**
+ * A file's bytes inside a tar being written, read from disk only when the tar is: `size` as listed
+ * when the entry was made, `changed` what a different size means (the error's first words).
+ */
+export interface FileRef {
+  readonly path: string;
+  readonly size: number;
+  readonly changed: string;
+}
+
+/** A tar being written, as generated: ready bytes and file references, in order. */
+export type TarPart = Buffer | FileRef;
+
+function sizeMismatch(ref: FileRef, read: number): Error {
+  return new Error(`${ref.changed} (expected ${ref.size} bytes, read ${read})`);
+}
+
+/** The whole tar in one buffer, files read synchronously: for tars known to be small. */
+export function joinParts(parts: Iterable<TarPart>): Buffer {
+  const out: Buffer[] = [];
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) {
+      out.push(p);
+      continue;
+    }
+    const buf = Buffer.allocUnsafe(p.size);
+    let read = 0;
+    const fd = openSync(p.path, 'r');
+    try {
+      for (let n = -1; read < p.size && n !== 0; read += n) n = readSync(fd, buf, read, p.size - read, read);
+    } finally {
+      closeSync(fd);
+    }
+    if (read !== p.size) throw sizeMismatch(p, read);
+    out.push(buf);
+  }
+  return Buffer.concat(out);
+}
+
+/** The tar as a byte stream: file bytes are read from disk in 1 MiB chunks as the consumer pulls. */
+export async function* streamParts(parts: Iterable<TarPart>): AsyncGenerator<Buffer> {
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) {
+      yield p;
+      continue;
+    }
+    let read = 0;
+    if (p.size > 0) {
+      for await (const chunk of createReadStream(p.path, { highWaterMark: 1 << 20, end: p.size - 1 })) {
+        read += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    }
+    if (read !== p.size) throw sizeMismatch(p, read);
+  }
 }
 
 // ---- reading ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // ChownOpt → uid/gid, as BuildKit's readUser: names are looked up in /etc/passwd and /etc/group of
 // the input the option names; a user without a group gets its own id (byID) or its passwd gid (byName).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { pb } from '../gen/pb.js';
 import type { Owner } from './copy.js';
 import { lookup, resolvePath } from './tree.js';
@@ -11,7 +11,7 @@ async function readTreeFile(root: DirNode, path: string): Promise<string | undef
   const node = lookup(root, resolvePath(root, path));
   if (node?.type !== 'file') return undefined;
   if (node.content.kind === 'bytes') return Buffer.from(node.content.data).toString('utf8');
-  return readFile(node.content.path, 'utf8');
+  return readFileSync(node.content.path, 'utf8');
 }
 
 /** Fields of the line whose first field is `name` (passwd: name:x:uid:gid:…, group: name:x:gid:…). */

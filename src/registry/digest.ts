@@ -1,5 +1,4 @@
 // Content digests: validation (a digest becomes a file name, so it must never hold a path) and hashing.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { RegistryError } from './errors.js';
 
@@ -15,9 +14,7 @@ export function digestHex(digest: string, what: string): string {
   return digest.slice('sha256:'.length);
 }
 
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
+export { sha256Digest } from '../sha256.js';
 
 /** `<root>/blobs/sha256/<hex>`: the layout shared by the cache and OCI image layouts. */
 export function blobPath(root: string, digest: string, what: string): string {

@@ -196,7 +196,7 @@ describe('config completion', () => {
   });
 
   it('sets diff_ids from the layers, replacing what the core copied from the base', () => {
-    const cfg = finalConfig({ ...baseConfig, rootfs: { type: 'layers', diff_ids: ['sha256:old'] } }, [{ path: '', mediaType: '', digest: 'sha256:d', diffID: 'sha256:new', size: 1 }], ['x'], undefined);
+    const cfg = finalConfig({ ...baseConfig, rootfs: { type: 'layers', diff_ids: ['sha256:old'] } }, [{ diffID: 'sha256:new' }], ['x'], undefined);
     expect(cfg.rootfs).toEqual({ type: 'layers', diff_ids: ['sha256:new'] });
   });
 });

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pb } from '../../src/gen/pb.js';
 import { decodeDefinition } from '../../src/llb/index.js';
 import { parseUruncJson } from '../../src/urunc/index.js';
-import { punch, repo } from './run.js';
+import { bundle, punch, repo } from './run.js';
 
 const examples = readdirSync(join(repo, 'examples'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -138,5 +138,13 @@ describe('punch check', () => {
       cmd: ['console=ttyS0'],
       warnings: [],
     });
+  });
+});
+
+describe('the bundle', () => {
+  it('has no dynamic import(): it runs as a vm.Script, where import() fails at run time', () => {
+    // Built-ins that load late go through src/builtins.ts (require), which the bundle can run.
+    const text = readFileSync(bundle, 'utf8');
+    expect(text.match(/\bimport\((?!\))/g) ?? []).toEqual([]);
   });
 });
