@@ -6,19 +6,20 @@ import type { Content } from './types.js';
 import type { EntrySink } from './tar.js';
 
 export class ContentStore {
-  readonly #dir: string;
+  readonly #workDir: string | (() => string);
+  #dir: string | undefined;
   #next = 0;
-  #made = false;
 
-  constructor(workDir: string) {
-    this.#dir = join(workDir, 'content');
+  constructor(workDir: string | (() => string)) {
+    this.#workDir = workDir;
   }
 
   /** A sink that writes one file's bytes; `content` is where they end up. */
   create(): { sink: EntrySink; content: Content } {
-    if (!this.#made) {
-      mkdirSync(this.#dir, { recursive: true });
-      this.#made = true;
+    if (this.#dir === undefined) {
+      const dir = join(typeof this.#workDir === 'string' ? this.#workDir : this.#workDir(), 'content');
+      mkdirSync(dir, { recursive: true });
+      this.#dir = dir;
     }
     const path = join(this.#dir, String(this.#next++));
     // Synchronous writes keep the push parser simple; the chunks are already in memory when they arrive.

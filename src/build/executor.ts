@@ -18,8 +18,11 @@ export interface ExecEnv {
   /** Directories for `local://NAME` sources, by name (e.g. `{ context: '/path/to/ctx' }`). */
   locals: Record<string, string>;
   images: ImageProvider;
-  /** Scratch dir for contents extracted from image layers and ADD'ed archives; the caller removes it. */
-  workDir: string;
+  /**
+   * Scratch dir for contents extracted from image layers and ADD'ed archives; the caller removes it.
+   * A function is called only when scratch space is first needed (a FROM scratch build never does).
+   */
+  workDir: string | (() => string);
   /** Platform of ops that carry none. */
   platform: Platform;
   warn?: (msg: string) => void;

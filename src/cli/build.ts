@@ -51,9 +51,9 @@ export function layoutRefInContext(ref: string, contextDir: string): string {
  * The registry client, created on first use: it brings node:crypto, streams and fetch with it, which
  * a FROM scratch build written to a file never needs (they would be a sixth of its run time).
  */
-function lazyRegistry(opts: RegistryOptions): () => Promise<RegistryClient> {
+function lazyRegistry(opts: () => RegistryOptions): () => Promise<RegistryClient> {
   let client: Promise<RegistryClient> | undefined;
-  return () => (client ??= import('../registry/index.js').then((m) => m.createRegistryClient(opts)));
+  return () => (client ??= import('../registry/index.js').then((m) => m.createRegistryClient(opts())));
 }
 
 function imageProvider(registry: () => Promise<RegistryClient>, contextDir: string): (ref: string, platform: Platform) => Promise<BaseImage> {
@@ -89,7 +89,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
 
   const progress = createProgress(values.progress as ProgressMode, io.stderrIsTTY, (text) => io.stderr.write(text), Date.now);
   const say = (text: string): void => progress.step(text);
-  const registry = lazyRegistry({ cacheDir: cacheDir(io.env), log: say });
+  const registry = lazyRegistry(() => ({ cacheDir: cacheDir(io.env), log: say }));
   const plats = platforms(values.platform);
   const targets: Array<Platform | undefined> = plats.length > 0 ? plats : [undefined];
 
@@ -101,7 +101,9 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const work = mkdtempSync(join(tmpdir(), 'punch-build-'));
+  // Scratch space (base image contents, a registry push's staging layout), made on first need.
+  let work: string | undefined;
+  const workDir = (): string => (work ??= mkdtempSync(join(tmpdir(), 'punch-build-')));
   try {
     const images: PlatformImage[] = [];
     let containerfile = '';
@@ -118,11 +120,12 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       const shown = formatPlatform(graph.platform);
       say(`[${shown}] execute ${graph.definition.def.length - 1} ops`);
       let result;
+      const index = images.length;
       try {
         result = await executeDefinition(encodeDefinition(graph.definition), {
           locals: { [input.context.name]: contextDir },
           images: imageProvider(registry, contextDir),
-          workDir: join(work, String(images.length)),
+          workDir: () => join(workDir(), String(index)),
           platform: graph.platform,
           warn: (msg) => io.stderr.write(`${input.file}: warning: ${msg}\n`),
           onStep: (step) => say(`[${shown}] ${step}`),
@@ -140,7 +143,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       images.push({ platform: graph.platform, config: graph.config, layers: result.layers, annotations: graph.annotations });
     }
     const name = pushName ?? tag;
-    const dest = output.type === 'registry' ? { type: 'oci-layout' as const, dest: join(work, 'push') } : { ...output, dest: resolve(io.cwd, output.dest) };
+    const dest = output.type === 'registry' ? { type: 'oci-layout' as const, dest: join(workDir(), 'push') } : { ...output, dest: resolve(io.cwd, output.dest) };
     say(`write ${output.type}${output.type === 'registry' ? ` ${pushName}` : ` ${output.dest}`}`);
     const exported = await exportImage(images, dest, {
       ...(name !== undefined ? { name } : {}),
@@ -164,7 +167,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(work, { recursive: true, force: true });
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
   }
 }
 
