@@ -45,6 +45,21 @@ export class FakeStatus {
   ) {}
 }
 
+/** Throw from a handler to reset the call's stream with this HTTP/2 error code instead of answering. */
+export class FakeReset {
+  constructor(readonly code: number) {}
+}
+
+/** Throw from a handler to answer with a bare HTTP status and no gRPC status. */
+export class FakeHttpStatus {
+  constructor(readonly status: number) {}
+}
+
+export interface FakeBridgeOptions {
+  /** node:http2 server options: SETTINGS to announce (window, frame size, concurrency), padding. */
+  server?: http2.ServerOptions;
+}
+
 export type Handlers = { [M in Method]?: (req: RequestOf<M>) => ResponseOf<M> | Promise<ResponseOf<M>> };
 
 export interface RecordedCall {
@@ -62,6 +77,10 @@ export interface FakeBridge {
   requests<M extends Method>(method: M): RequestOf<M>[];
   /** Server-side HTTP/2 session or stream errors (a stray byte from the client would land here). */
   errors: Error[];
+  /** The server side of each client connection, in order (to PING, GOAWAY or change SETTINGS). */
+  sessions: http2.ServerHttp2Session[];
+  /** Non-zero RST_STREAM codes the streams closed with (from either side), in order. */
+  resets: number[];
   /** A client connection to this server (a fresh socket each call). */
   connect(): Promise<net.Socket>;
   close(): Promise<void>;
@@ -91,20 +110,28 @@ function frame(payload: Uint8Array): Buffer {
   return out;
 }
 
-export async function startFakeBridge(handlers: Handlers): Promise<FakeBridge> {
+export async function startFakeBridge(handlers: Handlers, options: FakeBridgeOptions = {}): Promise<FakeBridge> {
   const calls: RecordedCall[] = [];
   const errors: Error[] = [];
-  const server = http2.createServer();
+  const sessions: http2.ServerHttp2Session[] = [];
+  const resets: number[] = [];
+  const server = http2.createServer(options.server ?? {});
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   server.on('sessionError', (e) => errors.push(e));
-  server.on('session', (session) => session.on('error', (e) => errors.push(e)));
+  server.on('session', (session) => {
+    sessions.push(session);
+    session.on('error', (e) => errors.push(e));
+  });
   server.on('stream', (stream, headers) => {
     const chunks: Buffer[] = [];
     stream.on('error', (e) => errors.push(e));
+    stream.on('close', () => {
+      if (stream.rstCode) resets.push(stream.rstCode);
+    });
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       void (async () => {
@@ -148,7 +175,9 @@ export async function startFakeBridge(handlers: Handlers): Promise<FakeBridge> {
           stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': '' }));
           stream.end(frame(bytes));
         } catch (e) {
-          if (e instanceof FakeStatus) fail(e);
+          if (e instanceof FakeReset) stream.close(e.code);
+          else if (e instanceof FakeHttpStatus) stream.respond({ ':status': e.status }, { endStream: true });
+          else if (e instanceof FakeStatus) fail(e);
           else fail(new FakeStatus(2, `fake handler threw: ${(e as Error).message}`));
         }
       })();
@@ -159,6 +188,8 @@ export async function startFakeBridge(handlers: Handlers): Promise<FakeBridge> {
   return {
     calls,
     errors,
+    sessions,
+    resets,
     requests: <M extends Method>(method: M) => calls.filter((c) => c.method === method).map((c) => c.request as RequestOf<M>),
     connect: () =>
       new Promise<net.Socket>((resolve, reject) => {
