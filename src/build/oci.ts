@@ -1,6 +1,6 @@
 // Writes the built image: config (rootfs/history completed like BuildKit's exporter), manifest(s),
 // index, and the output container: an OCI layout dir, an OCI archive tar, or a docker-load tar.
-// Everything is staged under temp names next to the destination, fsynced, and renamed at the end;
+// The output is staged under a temp name next to the destination, fsynced, and renamed at the end;
 // a failure or an abort (SIGINT/SIGTERM through `signal`) removes what was staged.
 // Small steps use synchronous fs calls: an export is a handful of them, and each async one costs a
 // thread-pool round trip (and node:fs/promises its load time). Copies of base blobs stay async.
@@ -163,6 +163,9 @@ function exists(p: string): boolean {
   }
 }
 
+/** An archive keeps small new layers in memory up to this many bytes in all; more go to its staging dir. */
+const ARCHIVE_MEMORY_BYTES = 16 << 20;
+
 /** Where a blob's bytes are: a file, or (archives only) memory. */
 type BlobSource = { readonly path: string } | { readonly data: Buffer };
 
@@ -181,6 +184,8 @@ class BlobSet {
   readonly blobs = new Map<string, BlobSource>();
   readonly added: string[] = [];
   #dirMade: boolean;
+  /** Bytes of new layers an archive holds in memory. */
+  #memoryBytes = 0;
 
   constructor(
     readonly dir: string,
@@ -189,18 +194,24 @@ class BlobSet {
     this.#dirMade = kind === 'layout';
   }
 
+  async #makeDir(): Promise<void> {
+    if (this.#dirMade) return;
+    await makeDirs(this.dir);
+    this.#dirMade = true;
+  }
+
   /** True once `dir` exists (always for a layout): an archive's staging dir to remove afterwards. */
   get dirMade(): boolean {
     return this.#dirMade;
   }
 
-  async addBytes(desc: Descriptor, data: Buffer): Promise<void> {
+  addBytes(desc: Descriptor, data: Buffer): void {
     if (this.kind === 'archive') {
       this.blobs.set(desc.digest, { data });
       return;
     }
     const path = join(this.dir, desc.digest.slice('sha256:'.length));
-    if (!this.blobs.has(desc.digest) && !(exists(path))) {
+    if (!this.blobs.has(desc.digest) && !exists(path)) {
       const tmp = tempName(this.dir, 'blob');
       try {
         writeNewFile(tmp, data);
@@ -221,7 +232,7 @@ class BlobSet {
       this.blobs.set(blob.digest, { path: blob.path });
       return;
     }
-    if (!(exists(path))) {
+    if (!exists(path)) {
       const tmp = tempName(this.dir, 'blob');
       try {
         await copyBlob(blob.path, tmp);
@@ -245,13 +256,21 @@ class BlobSet {
     };
     if (this.kind === 'archive' && layerContentBytes(entries) <= limit) {
       const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
-      this.blobs.set(digest, { data: blob });
-      return { mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
+      const layer = { mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
+      if (this.blobs.has(digest)) return layer;
+      if (this.#memoryBytes + blob.length <= ARCHIVE_MEMORY_BYTES) {
+        this.#memoryBytes += blob.length;
+        this.blobs.set(digest, { data: blob });
+        return layer;
+      }
+      // Many small layers: past the memory budget they wait on disk like large ones.
+      await this.#makeDir();
+      const path = join(this.dir, digest.slice('sha256:'.length));
+      if (!exists(path)) writeNewFile(path, blob, false);
+      this.blobs.set(digest, { path });
+      return layer;
     }
-    if (!this.#dirMade) {
-      await makeDirs(this.dir);
-      this.#dirMade = true;
-    }
+    await this.#makeDir();
     const blob = await writeLayer(entries, {
       blobsDir: this.dir,
       ...layerOpts,
@@ -294,7 +313,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
     const config = finalConfig(img.config, layers, descriptions, created);
     const configBytes = jsonBytes(config);
     const configDesc = describe(MediaType.ociConfig, configBytes);
-    await blobs.addBytes(configDesc, configBytes);
+    blobs.addBytes(configDesc, configBytes);
     const annotations = { ...(img.annotations ?? {}) };
     if (created) annotations[CREATED] = created;
     const manifest: Manifest = {
@@ -306,7 +325,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
     if (Object.keys(annotations).length > 0) manifest.annotations = sortedRecord(annotations);
     const manifestBytes = jsonBytes(manifest);
     const manifestDesc = describe(MediaType.ociManifest, manifestBytes);
-    await blobs.addBytes(manifestDesc, manifestBytes);
+    blobs.addBytes(manifestDesc, manifestBytes);
     const platform = img.platform.variant
       ? { architecture: img.platform.architecture, os: img.platform.os, variant: img.platform.variant }
       : { architecture: img.platform.architecture, os: img.platform.os };
@@ -324,7 +343,7 @@ async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSet, opts
   const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: descriptors };
   const indexBytes = jsonBytes(index);
   const indexDesc = describe(MediaType.ociIndex, indexBytes);
-  await blobs.addBytes(indexDesc, indexBytes);
+  blobs.addBytes(indexDesc, indexBytes);
   return { root: indexDesc, manifests };
 }
 
@@ -426,7 +445,7 @@ async function updateLayout(images: readonly PlatformImage[], dest: string, name
     }
     const keep = (index.manifests ?? []).filter((m) => !name || m.annotations?.[REF_NAME] !== name.tag);
     const next: Index = { ...index, schemaVersion: 2, manifests: [...keep, rootEntry(built.root, name)] };
-    if (!(exists(join(dest, 'oci-layout')))) writeNewFile(join(dest, 'oci-layout'), OCI_LAYOUT);
+    if (!exists(join(dest, 'oci-layout'))) writeNewFile(join(dest, 'oci-layout'), OCI_LAYOUT);
     writeNewFile(indexTmp, jsonBytes(next));
     opts.signal?.throwIfAborted();
     renameSync(indexTmp, join(dest, 'index.json'));

@@ -71,6 +71,22 @@ describe('exportImage type=oci-layout', () => {
     expect(readFileSync(inMemory).equals(readFileSync(streamed))).toBe(true);
   });
 
+  it('keeps an archive of many small layers within its memory budget: the same bytes, no staging left', async () => {
+    // 20 incompressible 1 MiB layers: more than an archive holds in memory (16 MiB), so some wait on disk.
+    const layers: LayerSpec[] = Array.from({ length: 20 }, (_, i) => {
+      const data = new Uint8Array(createHash('sha512').update(String(i)).digest().length * 16384);
+      for (let off = 0; off < data.length; off += 64) data.set(createHash('sha512').update(`${i}/${off}`).digest(), off);
+      const node = { type: 'file' as const, meta: { mode: 0o644, uid: 0, gid: 0, mtime: 0 }, size: data.length, content: { kind: 'bytes' as const, data } };
+      return { kind: 'entries', entries: [{ path: `f${i}`, node }], description: `COPY f${i} /f${i}` };
+    });
+    const img: PlatformImage = { platform: { os: 'linux', architecture: 'amd64' }, config: baseConfig, layers };
+    const dir = tempDir();
+    await exportImage([img], { type: 'oci', dest: join(dir, 'a.tar') });
+    await exportImage([img], { type: 'oci', dest: join(dir, 'b.tar') }, { inMemoryBytes: 0 });
+    expect(readFileSync(join(dir, 'a.tar')).equals(readFileSync(join(dir, 'b.tar')))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['a.tar', 'b.tar']);
+  });
+
   it('omits created everywhere without SOURCE_DATE_EPOCH, so two exports are identical', async () => {
     const a = join(tempDir(), 'a');
     const b = join(tempDir(), 'b');
