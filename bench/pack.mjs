@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repo } from './lib/ts.mjs';
-import { fmtMs, median, timeCommands } from './lib/stats.mjs';
+import { bareNodeEnv, fmtMs, median, timeCommands } from './lib/stats.mjs';
 
 const bundle = join(repo, 'dist', 'punch.cjs');
 const SIZE = 2 ** 30;
@@ -92,18 +92,25 @@ export function smallBuild({ runs = 20 } = {}) {
   try {
     const node = process.execPath;
     const env = { ...process.env, PUNCH_COMPILE_CACHE: join(dir, 'cache') };
-    const [floor, build] = timeCommands(
-      [
-        { name: 'node -e 0', argv: [node, '-e', '0'] },
-        { name: 'punch build', argv: [node, bundle, 'build', '-t', 'bench/redis:1', '--progress', 'quiet', '-o', `type=oci,dest=${join(dir, 'out.tar')}`, join('examples', 'rumprun-hvt-redis')], env },
-      ],
-      { runs, cwd: repo },
-    );
+    const argv = [node, bundle, 'build', '-t', 'bench/redis:1', '--progress', 'quiet', '-o', `type=oci,dest=${join(dir, 'out.tar')}`, join('examples', 'rumprun-hvt-redis')];
+    const bare = bareNodeEnv();
+    const cmds = [
+      { name: 'node -e 0', argv: [node, '-e', '0'] },
+      { name: 'punch build', argv, env },
+    ];
+    if (bare) cmds.push({ name: 'node -e 0 bare', argv: [node, '-e', '0'], env: bare }, { name: 'punch build bare', argv, env: { ...bare, PUNCH_COMPILE_CACHE: env.PUNCH_COMPILE_CACHE }, peer: 2 });
+    const [floor, build, bareFloor, bareBuild] = timeCommands(cmds, { runs, cwd: repo });
+    const verdict = (r) => `×${r.ratio.toFixed(2)} — target ≤ 1.5×: **${r.ratio <= 1.5 ? 'met' : 'missed'}**`;
     return [
       `\`punch build\` of examples/rumprun-hvt-redis to an OCI archive against \`node -e 0\`, ${runs} interleaved rounds, code cache warm.`,
       '',
       `- punch build: ${fmtMs(build.ms)}; node -e 0: ${fmtMs(floor.ms)}`,
-      `- ratio (median of per-round ratios): ×${build.ratio.toFixed(2)} — target ≤ 1.5×: **${build.ratio <= 1.5 ? 'met' : 'missed'}**`,
+      `- ratio (median of per-round ratios): ${verdict(build)}`,
+      ...(bareBuild
+        ? [
+            `- without NODE_EXTRA_CA_CERTS (set on this machine; see section 1): punch build ${fmtMs(bareBuild.ms)}; node -e 0: ${fmtMs(bareFloor.ms)}; ratio ${verdict(bareBuild)}`,
+          ]
+        : []),
     ].join('\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
