@@ -21,6 +21,9 @@ export function goQuote(s: string): string {
     else {
       const cp = ch.codePointAt(0)!;
       if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+      // Printable ASCII as is. Beyond it, what strconv.Quote escapes: not printable (IsPrint), or a
+      // space other than U+0020. Building these Unicode property classes costs ~1 ms: ASCII never does.
+      else if (cp < 0x7f) out += ch;
       else if (/^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}]$/u.test(ch) || (/^\p{Z}$/u.test(ch) && ch !== ' ')) {
         out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
       } else out += ch;

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { expandWord, splitShellWords } from '../../src/containerfile/lexer.js';
 
-const env: Record<string, string> = { PWD: '/home', SHELL: 'bash', KOREAN: '한국어', NULL: '' };
+const env: Record<string, string> = { PWD: '/home', SHELL: 'bash', KOREAN: '한국어', NULL: '', 한국어: 'ko', é1: 'e', x٣: 'arabic-indic digit' };
 const lookup = (name: string): string | undefined => env[name];
 
 describe('expandWord', () => {
@@ -27,6 +27,11 @@ describe('expandWord', () => {
     ['${PWD}x', '/homex'],
     ['$PWDx', ''],
     ['$KOREAN', '한국어'],
+    // Variable names are Go letters and digits, not only ASCII ones.
+    ['$한국어', 'ko'],
+    ['$é1/', 'e/'],
+    ['$x٣', 'arabic-indic digit'],
+    ['$x€', '€'],
     ['a$', 'a$'],
     ['$1', ''],
     ['a b  c', 'a b  c'],

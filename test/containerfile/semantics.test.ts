@@ -219,6 +219,12 @@ describe('stage semantics', () => {
 });
 
 describe('history', () => {
+  test('exec-form words are quoted like Go %q: printable Unicode kept, other spaces and format characters escaped', () => {
+    // NBSP and ZWSP as themselves, BEL as a JSON escape (a raw control character is not JSON).
+    const s = lastStage('FROM scratch\nCMD ["é", "a\u00a0b", "z\u200bw", "\\u0007", "😀"]');
+    expect(s.history).toEqual([{ createdBy: 'CMD ["é" "a\\u00a0b" "z\\u200bw" "\\a" "😀"]', emptyLayer: true }]);
+  });
+
   test('one entry per instruction, like BuildKit', () => {
     const s = lastStage(
       'FROM scratch\nARG V=1 W\nLABEL a=$V b="x y"\nENV E=2\nWORKDIR /w\nCOPY --chmod=0755 k d/\nUSER 1\nEXPOSE 80\nSTOPSIGNAL SIGTERM\nVOLUME /v /u\nENTRYPOINT ["/k", "a \\"b\\""]\nCMD x',
