@@ -256,3 +256,29 @@ describe('failures the user sees in docker build output', () => {
     expect(buildError(r)).toContain('"/app.hvt" not found');
   });
 });
+
+describe("large messages over the frontend's own HTTP/2 client", () => {
+  test('a 1 MiB Containerfile read back, a 350 KiB definition solved and a 1 MiB label returned, all intact', async () => {
+    // Each crosses BuildKit's 64 KiB initial flow-control window and 16 KiB frames: the ReadFile
+    // answer (the Containerfile), the Solve request (its /urunc.json carries the 256 KiB cmdline,
+    // base64) and the Return request (the config with both labels).
+    const names = Array.from({ length: 300 }, (_, i) => `s/f${i}`);
+    const big = 'x'.repeat(1 << 20);
+    const cmdline = Array.from({ length: 1 << 15 }, (_, i) => `a${i % 10}x`).join(' ').slice(0, 256 << 10).trim();
+    const context = punchContext(
+      `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nCOPY ${names.join(' ')} /d/\nLABEL org.example.big=${big}\nLABEL ${URUNC}cmdline="${cmdline}"\n${RUMPRUN}`,
+      { 'app.hvt': 'app\n', ...Object.fromEntries(names.map((n, i) => [n, `${i}\n`])) },
+    );
+    const tag = 'punch-e2e/frontend:large-messages';
+    await punchBuildOk({ context, tag });
+    const image = await imageInspect(tag);
+    expect(image.Config.Labels['org.example.big']).toBe(big);
+    expect(image.Config.Cmd).toEqual(cmdline.split(' '));
+    const fs = await imageRootfs(tag);
+    expect(decodeUruncJson(fs)[`${URUNC}cmdline`]).toBe(cmdline);
+    const files = tree(fs);
+    expect(Object.keys(files).filter((p) => p.startsWith('/d/')).length).toBe(300);
+    expect(files['/d/f299']).toEqual(fileNode('299\n'));
+    expect(files['/unikernel/app.hvt']).toEqual(fileNode('app\n'));
+  });
+});
