@@ -5,6 +5,8 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { connectGrpc, type ConnectOptions, type UnaryCaller } from '../../src/frontend/transport.js';
 import { google, moby } from '../../src/gen/pb.js';
 
 const gw = moby.buildkit.v1.frontend;
@@ -289,3 +291,27 @@ export const pongCurrent: moby.buildkit.v1.frontend.PongResponse.$Properties = {
     },
   ],
 };
+
+/**
+ * For suites of unary calls: returns `setup`, which starts a fake bridge with `handlers` and connects
+ * a connectGrpc client to it; both are closed after each test of the calling suite.
+ */
+export function connectedClient(): (
+  handlers: Handlers,
+  options?: FakeBridgeOptions,
+  connect?: ConnectOptions,
+) => Promise<{ bridge: FakeBridge; client: UnaryCaller }> {
+  let bridge: FakeBridge | undefined;
+  let client: UnaryCaller | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await bridge?.close();
+    client = undefined;
+    bridge = undefined;
+  });
+  return async (handlers, options = {}, connect = {}) => {
+    bridge = await startFakeBridge(handlers, options);
+    client = connectGrpc(await bridge.connect(), connect);
+    return { bridge, client };
+  };
+}

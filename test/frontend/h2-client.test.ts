@@ -4,29 +4,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as http2 from 'node:http2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { google, moby } from '../../src/gen/pb.js';
-import { GrpcError, connectGrpc, joinStreams, type ConnectOptions, type UnaryCaller } from '../../src/frontend/transport.js';
-import { FakeHttpStatus, FakeReset, FakeStatus, startFakeBridge, type FakeBridge, type FakeBridgeOptions, type Handlers } from './fake-bridge.js';
+import { GrpcError, connectGrpc, joinStreams, type UnaryCaller } from '../../src/frontend/transport.js';
+import { FakeHttpStatus, FakeReset, FakeStatus, connectedClient, startFakeBridge } from './fake-bridge.js';
 
 const gw = moby.buildkit.v1.frontend;
 const MiB = 1024 * 1024;
 
-let bridge: FakeBridge | undefined;
-let client: UnaryCaller | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await bridge?.close();
-  client = undefined;
-  bridge = undefined;
-});
-
-async function setup(handlers: Handlers, options: FakeBridgeOptions = {}, connect: ConnectOptions = {}): Promise<{ bridge: FakeBridge; client: UnaryCaller }> {
-  bridge = await startFakeBridge(handlers, options);
-  client = connectGrpc(await bridge.connect(), connect);
-  return { bridge, client };
-}
+const setup = connectedClient();
 
 function readFile(path: string): Uint8Array {
   return gw.ReadFileRequest.encode({ Ref: 'r', FilePath: path }).finish();
@@ -228,17 +214,22 @@ describe('failures', () => {
   });
 
   it('the end of the input stream fails pending calls', async () => {
-    bridge = await startFakeBridge({ Solve: () => new Promise(() => {}) });
+    const bridge = await startFakeBridge({ Solve: () => new Promise(() => {}) });
     const socket = await bridge.connect();
     const input = new PassThrough();
     socket.pipe(input, { end: false });
-    client = connectGrpc(joinStreams(input, socket));
-    const pending = failure(client.call('Solve', new Uint8Array(0)));
-    await new Promise((r) => setTimeout(r, 20));
-    input.end();
-    const err = await pending;
-    expect([err.code, err.message]).toEqual([14, 'the gRPC connection to BuildKit is closed']);
-    socket.destroy();
+    const client = connectGrpc(joinStreams(input, socket));
+    try {
+      const pending = failure(client.call('Solve', new Uint8Array(0)));
+      await new Promise((r) => setTimeout(r, 20));
+      input.end();
+      const err = await pending;
+      expect([err.code, err.message]).toEqual([14, 'the gRPC connection to BuildKit is closed']);
+    } finally {
+      socket.destroy();
+      await client.close();
+      await bridge.close();
+    }
   });
 
   it('close() fails pending calls at once', async () => {
@@ -262,12 +253,16 @@ describe('failures', () => {
   it('a server that is not HTTP/2 fails every call with a clear error', async () => {
     const socket = new PassThrough();
     const output = new PassThrough();
-    client = connectGrpc(joinStreams(socket, output));
-    const pending = failure(client.call('Ping', new Uint8Array(0)));
-    socket.write('HTTP/1.1 400 Bad Request\r\n\r\n');
-    const err = await pending;
-    expect(err.code).toBe(14);
-    expect(err.message).toMatch(/^connection to BuildKit failed: HTTP\/2 /);
+    const client = connectGrpc(joinStreams(socket, output));
+    try {
+      const pending = failure(client.call('Ping', new Uint8Array(0)));
+      socket.write('HTTP/1.1 400 Bad Request\r\n\r\n');
+      const err = await pending;
+      expect(err.code).toBe(14);
+      expect(err.message).toMatch(/^connection to BuildKit failed: HTTP\/2 /);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { google, moby } from '../../src/gen/pb.js';
 import {
   GrpcError,
   MAX_REQUEST_BYTES,
-  connectGrpc,
   decodeGrpcMessage,
   frameMessage,
   parseFrames,
-  type UnaryCaller,
 } from '../../src/frontend/transport.js';
-import { FakeStatus, startFakeBridge, type FakeBridge, type Handlers } from './fake-bridge.js';
+import { FakeStatus, connectedClient } from './fake-bridge.js';
 
 const gw = moby.buildkit.v1.frontend;
 
@@ -43,21 +41,7 @@ describe('grpc-message decoding', () => {
 });
 
 describe('unary calls over an HTTP/2 connection', () => {
-  let bridge: FakeBridge | undefined;
-  let client: UnaryCaller | undefined;
-
-  afterEach(async () => {
-    await client?.close();
-    await bridge?.close();
-    client = undefined;
-    bridge = undefined;
-  });
-
-  async function setup(handlers: Handlers): Promise<{ bridge: FakeBridge; client: UnaryCaller }> {
-    bridge = await startFakeBridge(handlers);
-    client = connectGrpc(await bridge.connect());
-    return { bridge, client };
-  }
+  const setup = connectedClient();
 
   function readFileRequest(path: string): Uint8Array {
     return gw.ReadFileRequest.encode({ Ref: 'r1', FilePath: path }).finish();
