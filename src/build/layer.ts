@@ -138,20 +138,28 @@ export function buildLayerBytes(entries: readonly LayerEntry[], opts: { sourceDa
   return { blob, digest: sha256Digest(blob), diffID: sha256Digest(tar) };
 }
 
-function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): WrittenLayer {
-  const { blob, digest, diffID } = buildLayerBytes(entries, opts);
-  const path = join(opts.blobsDir, digest.slice('sha256:'.length));
-  const written = { path, mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
-  if (existsSync(path)) return { ...written, reused: true };
-  const tmp = tempName(opts.blobsDir, 'layer');
+/**
+ * Puts `data` into the blobs dir `dir` under its digest's name, through a temp name (synced first
+ * when `durable`). An identical blob already there is kept: `added` says whether this call wrote it.
+ */
+export function putBlob(dir: string, digest: string, data: Uint8Array, durable = true): { path: string; added: boolean } {
+  const path = join(dir, digest.slice('sha256:'.length));
+  if (existsSync(path)) return { path, added: false };
+  const tmp = tempName(dir, 'blob');
   try {
-    writeNewFile(tmp, blob, opts.durable ?? true);
+    writeNewFile(tmp, data, durable);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
-  return { ...written, reused: false };
+  return { path, added: true };
+}
+
+function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): WrittenLayer {
+  const { blob, digest, diffID } = buildLayerBytes(entries, opts);
+  const { path, added } = putBlob(opts.blobsDir, digest, blob, opts.durable ?? true);
+  return { path, mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length, reused: !added };
 }
 
 /**

@@ -11,7 +11,7 @@ import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig, type I
 import type { Platform } from '../platform.js';
 import { nodeStream, nodeStreamPromises } from '../builtins.js';
 import { sha256Digest } from '../sha256.js';
-import { buildLayerBytes, layerContentBytes, SMALL_LAYER_BYTES, tempName, writeLayer, writeNewFile } from './layer.js';
+import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer, writeNewFile } from './layer.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
 import type { LayerBlob, LayerEntry, LayerSpec } from './types.js';
 
@@ -210,18 +210,9 @@ class BlobSet {
       this.blobs.set(desc.digest, { data });
       return;
     }
-    const path = join(this.dir, desc.digest.slice('sha256:'.length));
-    if (!this.blobs.has(desc.digest) && !exists(path)) {
-      const tmp = tempName(this.dir, 'blob');
-      try {
-        writeNewFile(tmp, data);
-        renameSync(tmp, path);
-      } catch (e) {
-        rmSync(tmp, { force: true });
-        throw e;
-      }
-      this.added.push(path);
-    }
+    if (this.blobs.has(desc.digest)) return;
+    const { path, added } = putBlob(this.dir, desc.digest, data);
+    if (added) this.added.push(path);
     this.blobs.set(desc.digest, { path });
   }
 
@@ -265,9 +256,7 @@ class BlobSet {
       }
       // Many small layers: past the memory budget they wait on disk like large ones.
       await this.#makeDir();
-      const path = join(this.dir, digest.slice('sha256:'.length));
-      if (!exists(path)) writeNewFile(path, blob, false);
-      this.blobs.set(digest, { path });
+      this.blobs.set(digest, { path: putBlob(this.dir, digest, blob, false).path });
       return layer;
     }
     await this.#makeDir();

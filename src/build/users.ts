@@ -7,7 +7,7 @@ import { lookup, resolvePath } from './tree.js';
 import type { DirNode } from './types.js';
 
 /** Reads a small file of the tree (passwd/group); undefined when missing. */
-async function readTreeFile(root: DirNode, path: string): Promise<string | undefined> {
+function readTreeFile(root: DirNode, path: string): string | undefined {
   const node = lookup(root, resolvePath(root, path));
   if (node?.type !== 'file') return undefined;
   if (node.content.kind === 'bytes') return Buffer.from(node.content.data).toString('utf8');
@@ -29,7 +29,7 @@ export type TreeOf = (input: number) => Promise<DirNode>;
 async function namedEntry(kind: 'user' | 'group', opt: pb.NamedUserOpt.$Properties, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<string[]> {
   const [file, id] = kind === 'user' ? ['/etc/passwd', 'uid'] : ['/etc/group', 'gid'];
   const name = opt.name ?? '';
-  const text = await readTreeFile(await treeOf(intOf(opt.input)), file);
+  const text = readTreeFile(await treeOf(intOf(opt.input)), file);
   if (text === undefined) {
     throw new Error(`cannot resolve ${kind} "${name}": the image has no ${file} (use a numeric ${id}, e.g. --chown=1000:1000)`);
   }
