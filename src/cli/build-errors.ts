@@ -2,7 +2,7 @@
 // caused it: a FileOp is known by its progress name, which is the COPY/ADD step's description.
 import type { BuildGraph } from '../convert/api.js';
 import { diagnostic, PunchError } from '../diagnostics.js';
-import type { FileOpError } from '../build/index.js';
+import type { FileOpError } from '../engine/index.js';
 
 /**
  * The error of the step whose progress name the failed FileOp carries, at its line; the bare error

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { exportImage, executeDefinition, FileOpError, listRootfs, type BaseImage, type PlatformImage } from '../build/index.js';
+import { exportImage, executeDefinition, FileOpError, listRootfs, type BaseImage, type PlatformImage } from '../engine/index.js';
 import { diagnostic, PunchError } from '../diagnostics.js';
 import { buildGraph, missingArtifactMessage, URUNC_JSON_PATH } from '../convert/index.js';
 import type { ResolvedImage } from '../convert/api.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/build/tar.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/engine/tar.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { main } from '../../src/cli/main.js';
 import { writeAll } from '../../src/cli/output.js';

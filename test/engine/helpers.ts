@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
-import { executeDefinition, listRootfs, type ExecResult, type RootfsEntry } from '../../src/build/index.js';
-import type { BaseImage, ImageProvider } from '../../src/build/types.js';
+import { executeDefinition, listRootfs, type ExecResult, type RootfsEntry } from '../../src/engine/index.js';
+import type { BaseImage, ImageProvider } from '../../src/engine/types.js';
 import { encodeDefinition, marshal, type State } from '../../src/llb/index.js';
 import { readTar, type TarEntry } from '../e2e/tar.js';
 

@@ -1,6 +1,6 @@
 // A failing FileOp is reported with its progress name, so the CLI can point at the Containerfile line.
 import { describe, expect, it } from 'vitest';
-import { executeDefinition, FileOpError } from '../../src/build/index.js';
+import { executeDefinition, FileOpError } from '../../src/engine/index.js';
 import { copy, encodeDefinition, local, marshal, scratch } from '../../src/llb/index.js';
 import { amd64, fakeImages, makeDir, tempDir } from './helpers.js';
 

@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executeDefinition, UnsupportedOpError, writeLayer } from '../../src/build/index.js';
-import type { BaseImage, LayerEntry } from '../../src/build/types.js';
+import { executeDefinition, UnsupportedOpError, writeLayer } from '../../src/engine/index.js';
+import type { BaseImage, LayerEntry } from '../../src/engine/types.js';
 import { copy, encodeDefinition, image, local, marshal, mkdir, mkfile, rm, scratch } from '../../src/llb/index.js';
 import { amd64, build, contentOf, fakeImages, makeDir, readLayer, rootfsMap, tempDir } from './helpers.js';
 
