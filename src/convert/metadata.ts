@@ -34,7 +34,7 @@ function allLabels(plan: Plan, input: BuildInput, bases: Bases, target: Platform
     for (const [k, v] of Object.entries(base?.config?.Labels ?? {})) out.push({ key: k, value: v, origin: 'base' });
   }
   out.push(...own);
-  // Unikraft catalog images keep their kernel at a fixed path (urunc-contract §6).
+  // Unikraft catalog images keep their kernel at a fixed path, where kraftkit packages it.
   if (root.base.kind === 'image' && lastValue(out, `${URUNC_PREFIX}unikernelType`) === 'unikraft' && lastValue(out, `${URUNC_PREFIX}binary`) === undefined) {
     out.unshift({ key: `${URUNC_PREFIX}binary`, value: UNIKRAFT_KERNEL_PATH, origin: 'base' });
   }

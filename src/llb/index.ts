@@ -1,5 +1,5 @@
 // LLB: build a graph of immutable States and marshal it to a BuildKit pb.Definition, byte-compatible
-// with Go's client/llb (see docs/buildkit-protocol.md §2 and testdata/llb-golden.txt).
+// with Go's client/llb (test/fixtures/llb-golden*.txt hold Go's bytes for the cases tests check).
 export { State, scratch, type ExecOptions } from './state.js';
 export { image, local, ociLayout, type ImageOptions, type LocalOptions } from './source.js';
 export { FileAction, copy, mkfile, mkdir, rm } from './fileaction.js';

@@ -1,4 +1,4 @@
-// Source states: container images and local (session) directories, with the attrs and caps of §2.3.
+// Source states: container images and local (session) directories, with the attrs and caps Go's client/llb sets.
 import { isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Platform } from '../platform.js';
 import { Caps } from './caps.js';

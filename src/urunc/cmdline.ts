@@ -1,4 +1,4 @@
-// Keep the image config's Entrypoint/Cmd and the cmdline label consistent (contract §3): urunc since
+// Keep the image config's Entrypoint/Cmd and the cmdline label consistent: urunc since
 // April 2025 boots the guest with Entrypoint+Cmd and reads `cmdline` only when those are empty; the
 // 2026 line does not read `cmdline` at all. Giving both lines the same command line needs both.
 import { diagnostic, type Diagnostic, type SourceRange } from '../diagnostics.js';

@@ -1,5 +1,4 @@
 // What urunc accepts, as read from urunc's source (2025 release line and 2026 main line).
-// See docs/urunc-contract.md §1 and §4.
 
 export const URUNC_PREFIX = 'com.urunc.unikernel.';
 

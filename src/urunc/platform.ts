@@ -1,4 +1,4 @@
-// Unikraft catalog images (kraftkit) are indexes whose platform `os` is the machine type (contract §6).
+// Unikraft catalog images (kraftkit) are indexes whose platform `os` is the machine type (qemu, fc, xen).
 import { normalizePlatform, type Platform } from '../platform.js';
 
 const machineOs: Record<string, string> = { qemu: 'qemu', firecracker: 'fc', xen: 'xen' };

@@ -1,5 +1,5 @@
-// Build-time check of the com.urunc.unikernel.* labels against what urunc accepts (contract §1, §4,
-// §5): a wrong value otherwise fails silently at run time, when urunc falls back to runc.
+// Build-time check of the com.urunc.unikernel.* labels against what urunc accepts (keys, values,
+// pairs, paths): a wrong value otherwise fails silently at run time, when urunc falls back to runc.
 import { diagnostic, type Diagnostic, type Severity, type SourceRange } from '../diagnostics.js';
 import {
   GO_BOOLS,
