@@ -119,5 +119,5 @@ export function fileContent(fs: Rootfs, path: string): Buffer {
 
 /** Lines of the loopback registry's access log: it sits next to dockerd's log in the harness's log folder. */
 export function registryLog(): string {
-  return readFileSync(join(dirname(e2e().dockerdLog), 'registry.log'), 'utf8');
+  return readFileSync(e2e().registryLog, 'utf8');
 }

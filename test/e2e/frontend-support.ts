@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LOG_DEFINITION_ENV, LOG_RSS_ENV, loggedDefinitions } from '../../src/frontend/debug.js';
 import { commandFailed, runRaw } from './exec.js';
-import { daemonLog, docker, dockerBuild, e2e, makeContext, skopeo, type DockerBuildOptions, type FsNode, type Rootfs, type RunResult } from './engine.js';
+import { currentEngine, daemonLog, docker, dockerBuild, e2e, makeContext, skopeo, type DockerBuildOptions, type FsNode, type Rootfs, type RunResult } from './engine.js';
 
 export const URUNC = 'com.urunc.unikernel.';
 
@@ -140,7 +140,8 @@ const derivedImages = new Map<string, Promise<string>>();
  * runs a local `#syntax=` image without pulling).
  */
 export function frontendWithEnv(name: string, env: Record<string, string>): Promise<string> {
-  let image = derivedImages.get(name);
+  const key = `${currentEngine().name} ${name}`; // each engine's image store has its own copy
+  let image = derivedImages.get(key);
   if (!image) {
     image = (async () => {
       const tag = `punch-e2e/punch:${name}`;
@@ -149,7 +150,7 @@ export function frontendWithEnv(name: string, env: Record<string, string>): Prom
       await dockerBuild({ context, tag, check: true });
       return tag;
     })();
-    derivedImages.set(name, image);
+    derivedImages.set(key, image);
   }
   return image;
 }

@@ -1,30 +1,45 @@
-// Global setup of the e2e project: installs the real engines when missing, starts a private dockerd
-// and a loopback registry, makes a Node base image without pulling, builds and pushes the punch
-// frontend image, and hands all of that to the tests through `inject('e2e')`. The teardown stops
-// everything and removes the state, also when setup fails half-way. Any failure throws: the e2e
-// suite never skips silently.
+// Global setup of the e2e project: installs the real engines when missing (Debian 12's Docker 20.10
+// with BuildKit v0.8; Docker 26 with buildx 0.13 from Debian 13's packages, unpacked into a cache),
+// starts each as a private dockerd on its own bridge, roots, socket and pidfile, starts a loopback
+// registry, makes a Node base image without pulling, builds and pushes the punch frontend image, and
+// hands all of that to the tests through `inject('e2e')`. PUNCH_E2E_ENGINES=docker20,docker26 (the
+// default: both) selects the engines. The teardown stops only what this run started and removes the
+// state, also when setup fails half-way. Any failure throws: the e2e suite never skips silently.
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cp, rm } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { commandFailed, run, tail, type RunOptions } from './exec.js';
 import { dockerClientEnv, DOCKER_CLI } from './docker-env.js';
+import { commandFailed, run, tail, type RunOptions } from './exec.js';
+import { removeBridge } from './setup/bridge.js';
+import { daemonPaths, startDockerd, type DaemonSpec } from './setup/dockerd.js';
+import { ENGINE_NAMES, selectedEngines, type EngineInfo, type EngineName } from './setup/engines.js';
+import { ensureDebianTools, ensureDocker26 } from './setup/install.js';
+import { log, readText, seconds, sleep } from './setup/log.js';
+import { cmdline, exited, isAlive, readPid, spawnDaemon, stopOurs, unmountUnder } from './setup/processes.js';
+
+export type { EngineCaps, EngineInfo, EngineName } from './setup/engines.js';
 
 export interface E2eEnvironment {
   readonly repoRoot: string;
-  /** `unix://<socket>` of the private dockerd. */
+  /** The engines of this run, by name; PUNCH_E2E_ENGINES chooses which (default: all). */
+  readonly engines: Readonly<Partial<Record<EngineName, EngineInfo>>>;
+  /** The engine the fields below describe: docker20 when selected, else the first selected. */
+  readonly primary: EngineName;
+  /** `unix://<socket>` of the primary engine's dockerd. */
   readonly dockerHost: string;
-  /** An empty DOCKER_CONFIG folder, so the user's ~/.docker (proxies, credential helpers) stays out. */
+  /** The primary engine's DOCKER_CONFIG: empty (the user's ~/.docker stays out) but for CLI plugins. */
   readonly dockerConfig: string;
-  /** The private dockerd's log: gateway frontends' stderr ends up here. */
+  /** The primary engine's dockerd log: gateway frontends' stderr ends up here. */
   readonly dockerdLog: string;
-  /** `127.0.0.1:<port>` of the loopback registry (plain HTTP). */
+  /** `127.0.0.1:<port>` of the loopback registry (plain HTTP), shared by all engines. */
   readonly registry: string;
-  /** Local Node base image, e.g. `punch-e2e/node:20`. */
+  readonly registryLog: string;
+  /** Local Node base image in the primary engine's store, e.g. `punch-e2e/node:20`. */
   readonly nodeImage: string;
   /** The punch frontend image, built from frontend.Dockerfile and pushed: `127.0.0.1:<port>/punch:test`. */
   readonly frontendImage: string;
@@ -38,14 +53,15 @@ declare module 'vitest' {
   }
 }
 
-const REQUIRED_TOOLS = ['/usr/bin/docker', '/usr/sbin/dockerd', '/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci'];
-const APT_PACKAGES = ['docker.io', 'docker-registry', 'skopeo', 'umoci'];
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-// Daemons get Debian's tools first, never a newer containerd/runc that happens to be in /usr/local.
+// Daemons get Debian 12's containerd and runc first, never a newer one that happens to be in /usr/local.
 const DAEMON_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-const DOCKERD_START_TIMEOUT_MS = 60_000;
 const REGISTRY_START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 30_000;
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TMP = '/tmp';
+/** State folders are `<prefix>-<pid of the vitest process>`: concurrent runs in one checkout don't collide. */
+const STATE_PREFIX = `punch-e2e-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 10)}`;
 
 interface Layout {
   readonly repoRoot: string;
@@ -55,28 +71,29 @@ interface Layout {
   readonly keptLogDir: string;
   /** All state lives here; short so sockets fit, named so a later run finds it if this one dies. */
   readonly stateDir: string;
-  readonly dockerSock: string;
-  readonly dockerdPid: string;
-  readonly containerdPid: string;
+  /** The vitest pid in the state dir's name: it names the bridges too. */
+  readonly owner: number | undefined;
   readonly registryPid: string;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TMP = '/tmp';
-/** State folders are `<prefix>-<pid of the vitest process>`: concurrent runs in one checkout don't collide. */
-const STATE_PREFIX = `punch-e2e-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 10)}`;
-
 function layout(stateDir: string): Layout {
+  const m = /-(\d+)$/.exec(stateDir);
   return {
     repoRoot: REPO_ROOT,
     logDir: join(stateDir, 'logs'),
     keptLogDir: join(REPO_ROOT, '.e2e'),
     stateDir,
-    dockerSock: join(stateDir, 'docker.sock'),
-    dockerdPid: join(stateDir, 'dockerd.pid'),
-    containerdPid: join(stateDir, 'exec', 'containerd', 'containerd.pid'),
+    owner: m ? Number(m[1]) : undefined,
     registryPid: join(stateDir, 'registry.pid'),
   };
+}
+
+/**
+ * `p20-<3 hex of the checkout>-<vitest pid>`: names another checkout's run never uses, within the 15
+ * bytes an interface name may have (pids have at most 7 digits).
+ */
+function bridgeName(engine: EngineName, owner: number): string {
+  return `p${engine.slice('docker'.length)}-${STATE_PREFIX.slice(-3)}-${owner}`;
 }
 
 /** Cleans up after earlier runs of this checkout whose vitest process is gone (killed, crashed). */
@@ -112,17 +129,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const started = Date.now();
   try {
+    const names = selectedEngines(process.env['PUNCH_E2E_ENGINES']);
     await step('leftovers', cleanLeftovers);
     requireBundle(l);
     mkdirSync(l.logDir, { recursive: true });
     mkdirSync(l.keptLogDir, { recursive: true });
-    await step('install', () => ensureTools(l));
-    const dockerHost = `unix://${l.dockerSock}`;
-    const dockerConfig = join(l.stateDir, 'docker-config');
-    mkdirSync(dockerConfig, { recursive: true });
-    const docker = dockerRunner(dockerHost, dockerConfig);
+    const aptLog = join(l.keptLogDir, 'apt.log');
+    writeFileSync(aptLog, '');
+    await step('install', () => ensureDebianTools(aptLog));
 
-    await step('dockerd', () => startDockerd(l, children, docker));
+    const engines: Partial<Record<EngineName, EngineInfo>> = {};
+    for (const name of names) {
+      engines[name] = await step(name, () => startEngine(l, name, aptLog, children));
+    }
+    const primary = names[0]!;
+    const main = engines[primary]!;
+    const docker = dockerRunner(main);
+
     const registry = await step('registry', () => startRegistry(l, children));
     const nodeImage = await step('node image', () => importNodeImage(l, docker));
     const frontendImage = `${registry}/punch:test`;
@@ -133,14 +156,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     mkdirSync(scratchDir, { recursive: true });
     project.provide('e2e', {
       repoRoot: l.repoRoot,
-      dockerHost,
-      dockerConfig,
-      dockerdLog: join(l.logDir, 'dockerd.log'),
+      engines,
+      primary,
+      dockerHost: main.dockerHost,
+      dockerConfig: main.dockerConfig,
+      dockerdLog: main.dockerdLog,
       registry,
+      registryLog: join(l.logDir, 'registry.log'),
       nodeImage,
       frontendImage,
       scratchDir,
     });
+    log(`engines: ${names.map((n) => `${n} ${engines[n]!.serverVersion} on ${engines[n]!.bridge.name} ${engines[n]!.bridge.address}`).join('; ')}`);
     log(`setup done in ${seconds(Date.now() - started)} (${timings.join(', ')})`);
   } catch (e) {
     await teardown().catch((te: unknown) => log(`teardown after failed setup also failed: ${String(te)}`));
@@ -151,70 +178,54 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 type Docker = (args: readonly string[], opts?: RunOptions) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-function dockerRunner(dockerHost: string, dockerConfig: string): Docker {
-  const env = dockerClientEnv(dockerHost, dockerConfig);
-  return (args, opts = {}) => run(DOCKER_CLI, args, { env, ...opts });
+function dockerRunner(engine: EngineInfo): Docker {
+  const env = dockerClientEnv(engine.dockerHost, engine.dockerConfig);
+  return (args, opts = {}) => run(engine.dockerCli, args, { env, ...opts });
 }
 
-// --- install ---------------------------------------------------------------------------------------
+// --- engines ---------------------------------------------------------------------------------------
 
-async function ensureTools(l: Layout): Promise<void> {
-  const missing = () => REQUIRED_TOOLS.filter((t) => !existsSync(t));
-  if (missing().length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`missing ${missing().join(', ')} and not root: install them with \`apt-get install -y ${APT_PACKAGES.join(' ')}\``);
+async function startEngine(l: Layout, name: EngineName, aptLog: string, children: ChildProcess[]): Promise<EngineInfo> {
+  const dir = join(l.stateDir, name);
+  const dockerConfig = join(dir, 'config');
+  const dockerdLog = join(l.logDir, `${name}.log`);
+  const common = { name, dir, dockerConfig, logFile: dockerdLog, bridgeName: bridgeName(name, process.pid), bridgeSeed: process.pid + ENGINE_NAMES.indexOf(name) };
+  let spec: DaemonSpec;
+  let packages: readonly string[];
+  if (name === 'docker20') {
+    spec = { ...common, dockerd: '/usr/sbin/dockerd', client: DOCKER_CLI, path: DAEMON_PATH, config: {} };
+    packages = [];
+  } else {
+    const d26 = await ensureDocker26(aptLog);
+    // The 26 client runs `docker build` through buildx, found in its DOCKER_CONFIG's cli-plugins.
+    mkdirSync(join(dockerConfig, 'cli-plugins'), { recursive: true });
+    symlinkSync(d26.buildx, join(dockerConfig, 'cli-plugins', 'docker-buildx'));
+    spec = {
+      ...common,
+      dockerd: d26.dockerd,
+      client: d26.docker,
+      // docker-proxy and docker-init of 26; containerd and runc of Debian 12 (26 needs containerd >= 1.4).
+      path: `${join(d26.root, 'usr', 'sbin')}:${join(d26.root, 'usr', 'bin')}:${DAEMON_PATH}`,
+      // The containerd image store keeps indexes, attestations and manifest annotations.
+      config: { features: { 'containerd-snapshotter': true } },
+    };
+    packages = d26.packages;
   }
-  log(`installing ${APT_PACKAGES.join(' ')} (missing: ${missing().join(', ')})`);
-  // NEEDRESTART_MODE=l: the recommended needrestart only lists, never restarts or asks.
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'l', PATH: SYSTEM_PATH };
-  const aptLog = join(l.keptLogDir, 'apt.log');
-  writeFileSync(aptLog, '');
-  // Keep the package from starting a system dockerd: it would share docker0 with ours.
-  const policy = '/usr/sbin/policy-rc.d';
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# written by punch test/e2e/global-setup.ts during apt-get install\nexit 101\n', { mode: 0o755 });
-  try {
-    for (const args of [['update'], ['install', '-y', ...APT_PACKAGES]]) {
-      const r = await run('apt-get', args, { env, timeoutMs: 30 * 60_000 });
-      writeFileSync(aptLog, `$ apt-get ${args.join(' ')}\n${r.stdout}\n${r.stderr}\n`, { flag: 'a' });
-      if (r.code !== 0) throw commandFailed('installing the engines failed', 'apt-get', args, r);
-    }
-  } finally {
-    if (ownPolicy) await rm(policy, { force: true });
-  }
-  if (missing().length > 0) throw new Error(`still missing after apt-get install: ${missing().join(', ')} (see ${aptLog})`);
-}
-
-// --- dockerd ---------------------------------------------------------------------------------------
-
-async function startDockerd(l: Layout, children: ChildProcess[], docker: Docker): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the e2e suite starts its own dockerd and must run as root');
-  const configFile = join(l.stateDir, 'daemon.json');
-  // An empty config of our own: the machine's /etc/docker/daemon.json (mirrors, hosts) must not apply.
-  writeFileSync(configFile, '{}\n');
-  const logFile = join(l.logDir, 'dockerd.log');
-  const args = [
-    '--config-file', configFile,
-    '--iptables=false', '--ip-masq=false', // not --bridge=none: gateway frontends need the bridge
-    '--data-root', join(l.stateDir, 'data'),
-    '--exec-root', join(l.stateDir, 'exec'),
-    '--pidfile', l.dockerdPid,
-    '-H', `unix://${l.dockerSock}`,
-  ];
-  const child = spawnDaemon('/usr/sbin/dockerd', args, logFile);
-  children.push(child);
-  const deadline = Date.now() + DOCKERD_START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}) while starting; ${logFile} ends with:\n${tail(readText(logFile), 30)}`);
-    }
-    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 });
-    if (r.code === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`dockerd did not answer within ${DOCKERD_START_TIMEOUT_MS / 1000}s on ${l.dockerSock}; last client error: ${r.stderr.trim()}\n${logFile} ends with:\n${tail(readText(logFile), 30)}`);
-    }
-    await sleep(250);
-  }
+  const daemon = await startDockerd(spec, children);
+  const is26 = name === 'docker26';
+  return {
+    name,
+    serverVersion: daemon.serverVersion,
+    packages,
+    dockerHost: daemon.dockerHost,
+    dockerConfig,
+    dockerCli: spec.client,
+    dockerdLog,
+    dockerdPidFile: daemon.pidFile,
+    bridge: daemon.bridge,
+    buildx: is26,
+    caps: { annotations: is26, containerdStore: is26, provenance: is26, multiPlatformImages: is26 },
+  };
 }
 
 // --- registry --------------------------------------------------------------------------------------
@@ -239,12 +250,12 @@ async function startRegistry(l: Layout, children: ChildProcess[]): Promise<strin
       `  addr: ${addr}`,
       '',
     ].join('\n'));
-    const child = spawnDaemon('/usr/bin/docker-registry', ['serve', config], logFile);
+    const child = spawnDaemon('/usr/bin/docker-registry', ['serve', config], logFile, DAEMON_PATH);
     children.push(child);
     writeFileSync(l.registryPid, `${child.pid}\n`);
     const deadline = Date.now() + REGISTRY_START_TIMEOUT_MS;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (exited(child)) {
         const logText = readText(logFile);
         if (attempt < 3 && /address already in use/.test(logText)) break;
         throw new Error(`docker-registry exited (${child.exitCode ?? child.signalCode}) while starting on ${addr}; ${logFile} ends with:\n${tail(logText, 30)}`);
@@ -307,7 +318,7 @@ async function importNodeImage(l: Layout, docker: Docker): Promise<string> {
   if (tar.code !== 0) throw commandFailed('packing the Node base image failed', 'tar', tarArgs, tar);
   const importArgs = ['import', '--change', `ENV PATH=${SYSTEM_PATH}`, tarball, tag];
   const r = await docker(importArgs);
-  if (r.code !== 0) throw commandFailed('importing the Node base image failed', DOCKER_CLI, importArgs, r);
+  if (r.code !== 0) throw commandFailed('importing the Node base image failed', 'docker', importArgs, r);
   await rm(rootfs, { recursive: true, force: true });
   await rm(tarball, { force: true });
   return tag;
@@ -334,47 +345,33 @@ function requireBundle(l: Layout): void {
 async function buildFrontendImage(l: Layout, docker: Docker, nodeImage: string, tag: string): Promise<void> {
   const args = ['build', '--progress=plain', '-f', 'frontend.Dockerfile', '--build-arg', `NODE_IMAGE=${nodeImage}`, '-t', tag, '.'];
   const r = await docker(args, { cwd: l.repoRoot, timeoutMs: 10 * 60_000 });
-  if (r.code !== 0) throw commandFailed('building the frontend image failed', DOCKER_CLI, args, r);
+  if (r.code !== 0) throw commandFailed('building the frontend image failed', 'docker', args, r);
 }
 
 async function pushImage(docker: Docker, tag: string): Promise<void> {
   const r = await docker(['push', tag], { timeoutMs: 5 * 60_000 });
-  if (r.code !== 0) throw commandFailed('pushing the frontend image failed', DOCKER_CLI, ['push', tag], r);
+  if (r.code !== 0) throw commandFailed('pushing the frontend image failed', 'docker', ['push', tag], r);
 }
 
-// --- processes -------------------------------------------------------------------------------------
-
-function spawnDaemon(cmd: string, args: readonly string[], logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'w');
-  try {
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, PATH: DAEMON_PATH },
-    });
-    child.on('error', () => {}); // reported through exitCode / the start-up wait
-    child.unref(); // never keep vitest alive; teardown (or the next run) stops it by pid
-    return child;
-  } finally {
-    closeSync(fd);
-  }
-}
+// --- teardown --------------------------------------------------------------------------------------
 
 /**
  * Stops whatever this checkout's e2e setup started (now or in a run that died), by pid, and only
- * processes whose command line names our state folder; then unmounts leftovers and removes the state.
+ * processes whose command line names our state folder; then unmounts leftovers, deletes the bridges
+ * named after that run and removes the state.
  */
 async function stopAll(l: Layout, children: readonly ChildProcess[], keepLogs: boolean): Promise<void> {
   const childPids = children.map((c) => c.pid).filter((p): p is number => p !== undefined);
-  // Registry first, then dockerd (which stops its own containerd), then a containerd left orphaned.
-  const order = [readPid(l.registryPid), ...childPids.reverse(), readPid(l.dockerdPid), readPid(l.containerdPid)];
-  const seen = new Set<number>();
-  for (const pid of order) {
-    if (pid === undefined || seen.has(pid)) continue;
-    seen.add(pid);
-    if (!isOurs(pid, l.stateDir)) continue;
-    await stopProcess(pid);
-  }
+  // Registry first, then the dockerds (each stops its own containerd), then containerds left orphaned.
+  const engineDirs = [...ENGINE_NAMES.map((n) => join(l.stateDir, n)), l.stateDir /* layout before engines had folders */];
+  const paths = engineDirs.map(daemonPaths);
+  await stopOurs([readPid(l.registryPid), ...childPids.reverse(), ...paths.map((p) => readPid(p.pidFile)), ...paths.map((p) => readPid(p.containerdPid))], l.stateDir);
   await unmountUnder(l.stateDir);
+  if (l.owner !== undefined) {
+    for (const name of ENGINE_NAMES) {
+      await removeBridge(bridgeName(name, l.owner)).catch((e: unknown) => log(`could not delete bridge ${bridgeName(name, l.owner!)}: ${String(e)}`));
+    }
+  }
   if (keepLogs && existsSync(l.logDir)) {
     await cp(l.logDir, l.keptLogDir, { recursive: true, force: true }).catch((e: unknown) => log(`could not keep the logs: ${String(e)}`));
   }
@@ -383,96 +380,4 @@ async function stopAll(l: Layout, children: readonly ChildProcess[], keepLogs: b
   } catch (e) {
     throw new Error(`cannot remove e2e state ${l.stateDir}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isOurs(pid: number, stateDir: string): boolean {
-  return isAlive(pid) && cmdline(pid).includes(stateDir);
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Alive and not a zombie (a zombie cannot be signalled away, only reaped by its parent). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-async function stopProcess(pid: number): Promise<void> {
-  signal(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (!isAlive(pid)) return;
-  log(`pid ${pid} did not stop within ${STOP_TIMEOUT_MS / 1000}s of SIGTERM; sending SIGKILL`);
-  signal(pid, 'SIGKILL');
-  const killDeadline = Date.now() + 5_000;
-  while (isAlive(pid) && Date.now() < killDeadline) await sleep(100);
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-async function unmountUnder(dir: string): Promise<void> {
-  let mounts: string;
-  try {
-    mounts = readFileSync('/proc/self/mounts', 'utf8');
-  } catch {
-    return;
-  }
-  const points = mounts
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
-    .filter((p) => p.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length); // children before parents
-  for (const point of points) {
-    const r = await run('umount', ['-l', point]);
-    if (r.code !== 0) log(`could not unmount ${point}: ${r.stderr.trim()}`);
-  }
-}
-
-// --- small helpers ---------------------------------------------------------------------------------
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[e2e] ${message}\n`);
 }
