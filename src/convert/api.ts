@@ -4,6 +4,7 @@ import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Definition } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
+import type { UruncRelease } from '../urunc/releases.js';
 
 export interface ResolvedImage {
   /** Manifest-list or manifest digest the base was resolved to (pins the LLB source), if known. */
@@ -43,6 +44,11 @@ export interface BuildInput {
   resolveImage?: ImageResolver;
   /** `--no-cache`: BuildKit re-runs every op (true), or the ops of the named stages. */
   noCache?: true | string[];
+  /**
+   * The urunc release to check against and write for (`--urunc`, the `urunc-version` frontend opt);
+   * when absent, the `PUNCH_URUNC_VERSION` build argument, then the newest known release.
+   */
+  uruncVersion?: string;
 }
 
 export interface BuildGraph {
@@ -50,8 +56,13 @@ export interface BuildGraph {
   platform: Platform;
   /** `containerimage.config`: the OCI image config, rootfs/history for the exporter to complete. */
   config: ImageConfig;
-  /** Manifest annotations: every com.urunc.unikernel.* key with its raw value. */
+  /**
+   * Manifest annotations: every com.urunc.unikernel.* key, its value raw for the 2026 line and
+   * standard base64 for the 2025 line (which base64-decodes runtime-spec annotations).
+   */
   annotations: Record<string, string>;
+  /** The urunc release the image was checked against and written for. */
+  uruncRelease: UruncRelease;
   /** The com.urunc.unikernel.* values written to /urunc.json. */
   urunc: Record<string, string>;
   /** Files that must exist in the result (binary, initrd, block), checked after the build. */

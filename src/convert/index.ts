@@ -1,10 +1,10 @@
 // Plan → LLB graph + image config + urunc metadata: the one place the three ways in share.
 import { buildPlan } from '../containerfile/index.js';
-import { PunchError, diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { PunchError, diagnostic, hasErrors, lineRange, ruleDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { marshal, mkfile } from '../llb/index.js';
 import type { Platform } from '../platform.js';
 import type { Plan } from '../plan/types.js';
-import { renderUruncJson } from '../urunc/index.js';
+import { DEFAULT_RELEASE, URUNC_VERSION_ARG, findRelease, renderUruncJson, unknownReleaseMessage, type UruncRelease } from '../urunc/index.js';
 import type { BuildGraph, BuildInput } from './api.js';
 import { resolveBases } from './bases.js';
 import { canonicalConfig } from './config.js';
@@ -38,7 +38,24 @@ function planOrThrow(input: BuildInput, target: Platform, baseEnv?: (ref: string
  * no ARG declares them, so they are not "unused".
  */
 function isFrontendControlArg(name: string): boolean {
-  return name.startsWith('BUILDKIT_');
+  return name.startsWith('BUILDKIT_') || name === URUNC_VERSION_ARG;
+}
+
+/** The selected urunc release: the explicit option, then the build argument, then the newest. */
+export function selectRelease(input: Pick<BuildInput, 'file' | 'uruncVersion' | 'buildArgs'>): UruncRelease {
+  const fromArg = input.buildArgs[URUNC_VERSION_ARG];
+  const text = input.uruncVersion ?? fromArg;
+  if (text === undefined || text === '') return DEFAULT_RELEASE;
+  const found = findRelease(text);
+  if (found) return found;
+  const where = input.uruncVersion !== undefined ? 'urunc version option' : `build argument ${URUNC_VERSION_ARG}`;
+  throw new PunchError([ruleDiagnostic('urunc-version', 'error', input.file, lineRange(1), unknownReleaseMessage(text, where))]);
+}
+
+/** The manifest annotations the release reads: raw for the 2026 line, base64 for the 2025 line. */
+export function manifestAnnotations(values: Record<string, string>, release: UruncRelease): Record<string, string> {
+  if (release.spec === 'raw') return { ...values };
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
 }
 
 function unusedArgWarnings(plan: Plan, file: string): Diagnostic[] {
@@ -50,6 +67,7 @@ function unusedArgWarnings(plan: Plan, file: string): Diagnostic[] {
 
 export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const target = input.platform ?? input.defaultPlatform;
+  const release = selectRelease(input);
   // Pass 1 finds the bases and the labels that decide their platform; pass 2 expands `$VAR`s with the
   // bases' Env, when they bring any.
   const first = planOrThrow(input, target);
@@ -59,7 +77,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const graphs = stageGraphs(plan, input, bases, target);
   const final = plan.stages[plan.target]!;
   const finalConfig = graphs.configs.get(plan.target)!;
-  const meta = uruncMetadata(plan, input, bases, target, finalConfig);
+  const meta = uruncMetadata(plan, input, bases, target, finalConfig, release);
   const stages = neededStages(plan);
   const diagnostics = [
     ...warnings,
@@ -84,7 +102,8 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     definition: marshal(finalState, { platform: target }),
     platform: target,
     config: canonicalConfig(config),
-    annotations: meta.values,
+    annotations: manifestAnnotations(meta.values, release),
+    uruncRelease: release,
     urunc: meta.values,
     artifacts: meta.artifacts,
     steps: stages.flatMap((st) => st.steps.map((step) => ({ description: step.description, range: step.range }))),

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import type { Plan } from '../plan/types.js';
-import { URUNC_PREFIX, reconcileCommandLine, stageFiles, validateUrunc, type LabelInput } from '../urunc/index.js';
+import { URUNC_PREFIX, reconcileCommandLine, stageFiles, validateUrunc, type LabelInput, type UruncRelease } from '../urunc/index.js';
 import type { Artifact, BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { basePlatform, fileLabels, fromChain, lastValue } from './stages.js';
@@ -41,7 +41,7 @@ function allLabels(plan: Plan, input: BuildInput, bases: Bases, target: Platform
   return out;
 }
 
-export function uruncMetadata(plan: Plan, input: BuildInput, bases: Bases, target: Platform, finalConfig: ImageConfig): UruncMetadata {
+export function uruncMetadata(plan: Plan, input: BuildInput, bases: Bases, target: Platform, finalConfig: ImageConfig, release: UruncRelease): UruncMetadata {
   const chain = fromChain(plan);
   const root = chain[chain.length - 1]!;
   const final = plan.stages[plan.target]!;
@@ -57,6 +57,7 @@ export function uruncMetadata(plan: Plan, input: BuildInput, bases: Bases, targe
   }
   const cmdlineLabel = labels.filter((l) => l.key === `${URUNC_PREFIX}cmdline`).at(-1);
   const reconciled = reconcileCommandLine({
+    release,
     file: input.file,
     anchor: final.range,
     ...(finalConfig.config.Entrypoint ? { entrypoint: finalConfig.config.Entrypoint } : {}),
@@ -73,6 +74,7 @@ export function uruncMetadata(plan: Plan, input: BuildInput, bases: Bases, targe
 
   const files = stageFiles(plan, plan.target);
   const checked = validateUrunc(labels, {
+    release,
     file: input.file,
     anchor: final.range,
     produced: files.produced,

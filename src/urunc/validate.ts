@@ -1,24 +1,15 @@
-// Build-time check of the com.urunc.unikernel.* labels against what urunc accepts (keys, values,
-// pairs, paths): a wrong value otherwise fails silently at run time, when urunc falls back to runc.
-import { diagnostic, type Diagnostic, type Severity, type SourceRange } from '../diagnostics.js';
-import {
-  GO_BOOLS,
-  HYPERVISORS,
-  KNOWN_KEYS,
-  MAX_VALUE_BYTES,
-  REQUIRED_KEYS,
-  RUNTIME_ONLY_KEYS,
-  SOLO5_DEV_RE,
-  SUPPORTED_PAIRS,
-  UNIKERNEL_TYPES,
-  URUNC_PREFIX,
-  fullKey,
-  type KnownKey,
-} from './keys.js';
-import { pathProblem, utf8Length } from './paths.js';
+// Build-time check of the com.urunc.unikernel.* labels against what the selected urunc release
+// accepts (keys, values, pairs, paths): a wrong value otherwise fails at run time, or urunc quietly
+// hands the container to runc. Severity follows the selected release (releases.ts, rules.ts).
+import { ruleDiagnostic, sortByPosition, type Diagnostic, type Severity, type SourceRange } from '../diagnostics.js';
+import { GO_BOOLS, KNOWN_KEYS, MAX_VALUE_BYTES, RENAMED_KEYS, REQUIRED_KEYS, RUNTIME_ONLY_KEYS, SOLO5_DEV_RE, URUNC_PREFIX, fullKey, type KnownKey } from './keys.js';
+import { utf8Length } from './paths.js';
 import { findProduced, type ProducedPath } from './produced.js';
 import { sortedRecord } from './order.js';
+import { DEFAULT_RELEASE, describeReleases, releasesWhere, type UruncRelease } from './releases.js';
+import type { RuleName } from './rules.js';
 import { suggest } from './suggest.js';
+import { checkName, checkPair, checkPath, type Finding } from './values.js';
 
 export interface LabelInput {
   key: string;
@@ -48,6 +39,8 @@ export interface UruncContext {
   resultChecked?: boolean;
   /** The final stage stands on an image base whose labels were not resolved (punch llb, punch check). */
   baseLabelsUnknown?: boolean;
+  /** The urunc release to check against (default: the newest known). */
+  release?: UruncRelease;
 }
 
 export interface UruncResult {
@@ -60,11 +53,6 @@ export interface UruncResult {
 }
 
 const PATH_KEYS = ['binary', 'initrd', 'block'] as const;
-// Suggestions come from both lines; lists shown to the user name what the 2026 line accepts.
-const ALL_TYPES = [...new Set([...UNIKERNEL_TYPES[2026], ...UNIKERNEL_TYPES[2025]])].sort();
-const ALL_HYPERVISORS = [...new Set([...HYPERVISORS[2026], ...HYPERVISORS[2025]])].sort();
-const SHOWN_TYPES = [...UNIKERNEL_TYPES[2026]].sort();
-const SHOWN_HYPERVISORS = [...HYPERVISORS[2026]].sort();
 
 const originNote: Record<LabelInput['origin'], string> = {
   file: '',
@@ -72,12 +60,11 @@ const originNote: Record<LabelInput['origin'], string> = {
   base: ' (inherited from the base image)',
 };
 
-function orList(words: readonly string[]): string {
-  if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
-}
+type Report = (rule: RuleName, severity: Severity, label: LabelInput | undefined, onValue: boolean, message: string, releases: readonly string[]) => void;
 
 export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext): UruncResult {
+  const release = ctx.release ?? DEFAULT_RELEASE;
+  const sel = release.version;
   const finals = new Map<string, LabelInput>();
   for (const label of labels) {
     finals.delete(label.key); // keep the map in order of the last write
@@ -86,88 +73,73 @@ export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext):
   const diagnostics: Diagnostic[] = [];
   const at = (label: LabelInput | undefined, onValue: boolean): SourceRange =>
     (onValue ? (label?.valueRange ?? label?.range) : label?.range) ?? ctx.anchor;
-  const report = (severity: Severity, label: LabelInput | undefined, onValue: boolean, message: string): void => {
-    diagnostics.push(diagnostic(severity, ctx.file, at(label, onValue), message + (label ? originNote[label.origin] : '')));
+  const report: Report = (rule, severity, label, onValue, message, releases) => {
+    diagnostics.push(ruleDiagnostic(rule, severity, ctx.file, at(label, onValue), message + (label ? originNote[label.origin] : ''), releases));
   };
 
   const known = new Map<KnownKey, LabelInput>();
-  for (const label of finals.values()) {
-    const key = label.key;
-    if (!key.startsWith(URUNC_PREFIX)) {
-      if (key.toLowerCase().startsWith(URUNC_PREFIX)) {
-        const name = suggest(key.slice(URUNC_PREFIX.length), KNOWN_KEYS) ?? key.slice(URUNC_PREFIX.length);
-        report('error', label, false, `label ${key} is not read by urunc: the prefix is case-sensitive; did you mean ${fullKey(name)}?`);
-      }
-      continue;
-    }
-    const name = key.slice(URUNC_PREFIX.length);
-    if ((KNOWN_KEYS as readonly string[]).includes(name)) {
-      known.set(name as KnownKey, label);
-      continue;
-    }
-    const runtimeOnly = RUNTIME_ONLY_KEYS.find((r) => r.toLowerCase() === name.toLowerCase());
-    if (runtimeOnly !== undefined) {
-      report('error', label, false, `label ${key} cannot be set by an image: only the runtime spec carries it; remove the label`);
-      continue;
-    }
-    const guess = suggest(name, KNOWN_KEYS);
-    report(
-      'error',
-      label,
-      false,
-      guess !== undefined
-        ? `unknown label ${key}: did you mean ${fullKey(guess)}?`
-        : `unknown label ${key}: urunc reads only ${KNOWN_KEYS.join(', ')}; fix or remove it`,
-    );
-  }
+  for (const label of finals.values()) checkKey(label, release, known, report);
 
   const value = (key: KnownKey): string | undefined => known.get(key)?.value;
-  const err = (key: KnownKey, message: string): void => report('error', known.get(key), true, message);
-  const warn = (key: KnownKey, message: string): void => report('warning', known.get(key), true, message);
+  const emit = (key: KnownKey, fs: readonly Finding[]): void => {
+    for (const f of fs) report(f.rule, f.severity, known.get(key), true, f.message, f.releases);
+  };
+  const reads = (key: KnownKey): boolean => release.keys.includes(key);
 
-  checkRequired(known, ctx, diagnostics);
+  checkRequired(known, ctx, release, diagnostics);
   const type = value('unikernelType');
   const hypervisor = value('hypervisor');
-  const typeOk = type ? checkName('unikernelType', type, UNIKERNEL_TYPES, ALL_TYPES, SHOWN_TYPES, err, warn) : false;
-  const hypervisorOk = hypervisor ? checkName('hypervisor', hypervisor, HYPERVISORS, ALL_HYPERVISORS, SHOWN_HYPERVISORS, err, warn) : false;
-  if (typeOk && hypervisorOk && type && hypervisor) checkPair(type, hypervisor, err);
+  const typeCheck = type ? checkName('unikernelType', type, release) : undefined;
+  const monitorCheck = hypervisor ? checkName('hypervisor', hypervisor, release) : undefined;
+  if (typeCheck) emit('unikernelType', typeCheck.findings);
+  if (monitorCheck) emit('hypervisor', monitorCheck.findings);
+  const effType = typeCheck && typeCheck.findings.length === 0 ? type : typeCheck?.effective;
+  const effMonitor = monitorCheck && monitorCheck.findings.length === 0 ? hypervisor : monitorCheck?.effective;
+  if (effType && effMonitor) emit('unikernelType', checkPair(effType, effMonitor, release));
 
   for (const key of [...PATH_KEYS, 'blkMntPoint'] as const) {
     const v = value(key);
     if (v === undefined || v === '') continue;
-    const problem = pathProblem(v, key === 'blkMntPoint');
-    if (problem !== undefined) {
-      err(key, `${fullKey(key)} "${v}" ${problem}`);
-      continue;
-    }
-    if (key === 'blkMntPoint') continue;
-    if (!v.startsWith('/')) warn(key, `${fullKey(key)} "${v}" is relative: urunc resolves it from the image root; write "/${v}"`);
-    checkExists(key, v.startsWith('/') ? v : `/${v}`, ctx, err, warn);
+    const findings = checkPath(key, v, release);
+    emit(key, findings);
+    if (key === 'blkMntPoint' || findings.some((f) => f.rule === 'urunc-path' && f.severity === 'error')) continue;
+    checkExists(key, v.startsWith('/') ? v : `/${v}`, ctx, report, known.get(key));
   }
 
   const version = value('unikernelVersion');
-  if (version !== undefined && utf8Length(version) > MAX_VALUE_BYTES) {
-    err('unikernelVersion', `${fullKey('unikernelVersion')} is ${utf8Length(version)} bytes long: urunc accepts at most ${MAX_VALUE_BYTES}`);
+  if (release.valueChecks && version !== undefined && utf8Length(version) > MAX_VALUE_BYTES) {
+    report('urunc-value-length', 'error', known.get('unikernelVersion'), true, `${fullKey('unikernelVersion')} is ${utf8Length(version)} bytes long: urunc ${sel} accepts at most ${MAX_VALUE_BYTES}`, [sel]);
   }
   for (const key of ['mountRootfs', 'useDMBlock'] as const) {
     const v = value(key);
-    if (v !== undefined && v !== '' && !(GO_BOOLS as readonly string[]).includes(v)) {
-      err(key, `${fullKey(key)} "${v}" is not a boolean: write true or false (urunc parses it with Go strconv.ParseBool)`);
-    }
+    if (v === undefined || v === '' || (GO_BOOLS as readonly string[]).includes(v)) continue;
+    const fails = reads(key) && release.valueChecks;
+    const effect = !reads(key) ? `urunc ${sel} does not read it` : fails ? `urunc ${sel} refuses the image` : key === 'useDMBlock' ? `urunc ${sel} then uses devmapper as if it were true` : `urunc ${sel} then does not mount the rootfs`;
+    report('urunc-bool-value', fails ? 'error' : 'warning', known.get(key), true, `${fullKey(key)} "${v}" is not a boolean (${effect}): write true or false (urunc parses it with Go strconv.ParseBool)`, [sel]);
   }
   for (const key of ['solo5NetDev', 'solo5BlkDev'] as const) {
     const v = value(key);
-    if (v !== undefined && v !== '' && !SOLO5_DEV_RE.test(v)) {
-      err(key, `${fullKey(key)} "${v}" is not a Solo5 device name: use 1 to 67 letters and digits (urunc requires ^[A-Za-z0-9]{1,67}$)`);
-    }
+    if (v === undefined || v === '' || SOLO5_DEV_RE.test(v) || !reads(key)) continue;
+    report('urunc-solo5-device', release.valueChecks ? 'error' : 'warning', known.get(key), true, `${fullKey(key)} "${v}" is not a Solo5 device name: use 1 to 67 letters and digits (urunc ${sel} requires ^[A-Za-z0-9]{1,67}$)`, [sel]);
   }
   if (value('blkMntPoint') && !value('block')) {
-    warn('blkMntPoint', `${fullKey('blkMntPoint')} has no effect without ${fullKey('block')}: add LABEL ${fullKey('block')}=/path/to/block.img or remove it`);
+    report('urunc-block-mountpoint', 'warning', known.get('blkMntPoint'), true, `${fullKey('blkMntPoint')} has no effect without ${fullKey('block')}: add LABEL ${fullKey('block')}=/path/to/block.img or remove it`, [sel]);
   }
   for (const [key, label] of known) {
     if (label.value === '' && !(REQUIRED_KEYS as readonly string[]).includes(key)) {
-      warn(key, `${fullKey(key)} is empty: urunc treats it as unset; remove the label or give it a value`);
+      report('urunc-empty-value', 'warning', label, true, `${fullKey(key)} is empty: urunc treats it as unset; remove the label or give it a value`, [sel]);
     }
+  }
+  if (release.dmBlockDefault?.includes(effType ?? '') && value('useDMBlock') === undefined && !value('block')) {
+    report(
+      'urunc-dmblock-default',
+      'warning',
+      known.get('unikernelType'),
+      true,
+      `urunc ${sel} treats a missing ${fullKey('useDMBlock')} as true and boots a ${effType} guest from the devmapper snapshot: ` +
+        `on the default overlayfs snapshotter it fails ("failed to stat dev overlay"); add LABEL ${fullKey('useDMBlock')}=false unless you use devmapper`,
+      [sel],
+    );
   }
 
   const urunc = [...finals.entries()].filter(([k]) => k.startsWith(URUNC_PREFIX)).map(([k, l]): [string, string] => [k, l.value]);
@@ -178,94 +150,82 @@ export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext):
   };
 }
 
-const requiredHint: Record<(typeof REQUIRED_KEYS)[number], string> = {
-  unikernelType: `<type> (one of ${SHOWN_TYPES.join(', ')})`,
-  hypervisor: `<monitor> (one of ${SHOWN_HYPERVISORS.join(', ')})`,
-  binary: '/path/to/kernel',
-};
+/** Sorts one label into `known` (a key some release reads) or reports why urunc will not read it. */
+function checkKey(label: LabelInput, release: UruncRelease, known: Map<KnownKey, LabelInput>, report: Report): void {
+  const key = label.key;
+  const sel = release.version;
+  if (!key.startsWith(URUNC_PREFIX)) {
+    if (key.toLowerCase().startsWith(URUNC_PREFIX)) {
+      const name = suggest(key.slice(URUNC_PREFIX.length), KNOWN_KEYS) ?? key.slice(URUNC_PREFIX.length);
+      report('urunc-unknown-key', 'warning', label, false, `label ${key} is not read by urunc: the prefix is case-sensitive; did you mean ${fullKey(name)}?`, [sel]);
+    }
+    return;
+  }
+  const name = key.slice(URUNC_PREFIX.length);
+  if ((KNOWN_KEYS as readonly string[]).includes(name)) {
+    known.set(name as KnownKey, label);
+    // cmdline has rules of its own (cmdline.ts): it matters only when it disagrees with CMD.
+    if (name !== 'cmdline' && !release.keys.includes(name)) {
+      const readers = releasesWhere((r) => r.keys.includes(name));
+      const replaced = name === 'useDMBlock' && release.keys.includes('mountRootfs') ? ` (v0.6.0 replaced it with ${fullKey('mountRootfs')})` : '';
+      report('urunc-release-key', 'warning', label, false, `label ${key} is read by urunc ${describeReleases(readers)}; your selection ${sel} ignores it${replaced}`, readers);
+    }
+    return;
+  }
+  const runtimeOnly = RUNTIME_ONLY_KEYS.find((r) => r.toLowerCase() === name.toLowerCase());
+  if (runtimeOnly !== undefined) {
+    report('urunc-runtime-key', 'warning', label, false, `label ${key} should not be set by an image: only the runtime spec carries it; remove the label`, [sel]);
+    return;
+  }
+  const renamed = RENAMED_KEYS[name];
+  const guess = renamed ?? suggest(name, KNOWN_KEYS);
+  const message =
+    guess !== undefined
+      ? `unknown label ${key}: urunc does not read it; did you mean ${fullKey(guess)}?`
+      : `unknown label ${key}: urunc reads only ${release.keys.join(', ')}, and ignores this one`;
+  report('urunc-unknown-key', 'warning', label, false, message, [sel]);
+}
 
-function checkRequired(known: Map<KnownKey, LabelInput>, ctx: UruncContext, out: Diagnostic[]): void {
+function requiredHint(key: (typeof REQUIRED_KEYS)[number], release: UruncRelease): string {
+  if (key === 'unikernelType') return `<type> (one of ${release.types.join(', ')})`;
+  if (key === 'hypervisor') return `<monitor> (one of ${release.hypervisors.join(', ')})`;
+  return '/path/to/kernel';
+}
+
+function checkRequired(known: Map<KnownKey, LabelInput>, ctx: UruncContext, release: UruncRelease, out: Diagnostic[]): void {
+  const sel = [release.version];
   for (const key of REQUIRED_KEYS) {
     const label = known.get(key);
+    const hint = requiredHint(key, release);
     if (label === undefined && ctx.baseLabelsUnknown) {
       // An unresolved image base (punch llb, punch check) may carry the label itself.
-      out.push(diagnostic('warning', ctx.file, ctx.anchor, `label ${fullKey(key)} is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)`));
+      out.push(ruleDiagnostic('urunc-missing-key', 'warning', ctx.file, ctx.anchor, `label ${fullKey(key)} is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)`, sel));
     } else if (label === undefined) {
-      out.push(diagnostic('error', ctx.file, ctx.anchor, `missing label ${fullKey(key)}: add LABEL ${fullKey(key)}=${requiredHint[key]}`));
+      out.push(ruleDiagnostic('urunc-missing-key', 'error', ctx.file, ctx.anchor, `missing label ${fullKey(key)}: add LABEL ${fullKey(key)}=${hint}`, sel));
     } else if (label.value === '') {
       const range = label.valueRange ?? label.range ?? ctx.anchor;
-      out.push(diagnostic('error', ctx.file, range, `label ${fullKey(key)} is empty: give it a value, e.g. ${fullKey(key)}=${requiredHint[key]}${originNote[label.origin]}`));
+      out.push(ruleDiagnostic('urunc-missing-key', 'error', ctx.file, range, `label ${fullKey(key)} is empty: give it a value, e.g. ${fullKey(key)}=${hint}${originNote[label.origin]}`, sel));
     }
   }
 }
 
-/** Returns whether the value is one the 2026 line knows (so the pair check applies). */
-function checkName(
-  key: 'unikernelType' | 'hypervisor',
-  v: string,
-  lines: { 2025: readonly string[]; 2026: readonly string[] },
-  all: readonly string[],
-  shown: readonly string[],
-  err: (key: KnownKey, message: string) => void,
-  warn: (key: KnownKey, message: string) => void,
-): boolean {
-  const in2026 = lines[2026].includes(v);
-  const in2025 = lines[2025].includes(v);
-  if (in2026 && in2025) return true;
-  if (in2026) {
-    warn(key, `${key} "${v}" needs urunc from the 2026 line: the 2025 release line does not know it`);
-    return true;
-  }
-  if (in2025) {
-    warn(key, `${key} "${v}" works only with the 2025 urunc release line: the 2026 line rejects it (unsupported guest monitor pair)`);
-    return false;
-  }
-  const guess = suggest(v, all);
-  const hint = guess !== undefined ? `did you mean "${guess}"? ` : '';
-  err(key, `unknown ${key} "${v}": ${hint}urunc accepts ${shown.join(', ')}`);
-  return false;
-}
-
-function checkPair(type: string, hypervisor: string, err: (key: KnownKey, message: string) => void): void {
-  const types = SUPPORTED_PAIRS[hypervisor] ?? [];
-  if (types.includes(type)) return;
-  const monitors = Object.keys(SUPPORTED_PAIRS).filter((m) => SUPPORTED_PAIRS[m]!.includes(type));
-  err(
-    'unikernelType',
-    `unsupported guest monitor pair ${hypervisor} ${type}: on ${hypervisor} urunc runs ${orList(types)}; ` +
-      `${type} runs on ${orList(monitors)}`,
-  );
-}
-
-function checkExists(
-  key: (typeof PATH_KEYS)[number],
-  path: string,
-  ctx: UruncContext,
-  err: (key: KnownKey, message: string) => void,
-  warn: (key: KnownKey, message: string) => void,
-): void {
+function checkExists(key: (typeof PATH_KEYS)[number], path: string, ctx: UruncContext, report: Report, label: LabelInput | undefined): void {
   const found = findProduced(path, ctx.produced);
   if (found.kind === 'file' || found.kind === 'maybe') return;
   const subject = `${fullKey(key)} ${path}`;
+  const sel = [(ctx.release ?? DEFAULT_RELEASE).version];
   if (found.kind === 'directory') {
-    err(key, `${subject} is a directory in the image (a COPY writes a directory there): give the path of the file`);
+    report('urunc-missing-file', 'error', label, true, `${subject} is a directory in the image (a COPY writes a directory there): give the path of the file`, sel);
     return;
   }
   if (ctx.base === 'scratch' || ctx.baseKnown) {
     const files = ctx.produced.flatMap((p) => (p.kind === 'file' ? [p.path] : []));
     const guess = suggest(path, files);
     const hint = guess !== undefined ? `; did you mean ${guess}?` : `; add COPY <file> ${path} or fix the path`;
-    err(key, `${subject} is not in the image: no COPY of the final stage writes it${ctx.baseKnown && ctx.base !== 'scratch' ? ' and the base does not have it' : ''}${hint}`);
+    report('urunc-missing-file', 'error', label, true, `${subject} is not in the image: no COPY of the final stage writes it${ctx.baseKnown && ctx.base !== 'scratch' ? ' and the base does not have it' : ''}${hint}`, sel);
     return;
   }
   if (ctx.resultChecked) return;
   const what = ctx.base === 'image' ? 'base image' : 'base stage';
-  warn(key, `${subject} is not written by a COPY of the final stage: it must come from the ${what}, which punch cannot check without resolving it`);
-}
-
-function sortByPosition(ds: Diagnostic[]): Diagnostic[] {
-  return ds
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => a.d.range.start.line - b.d.range.start.line || a.d.range.start.col - b.d.range.start.col || a.i - b.i)
-    .map(({ d }) => d);
+  report('urunc-missing-file', 'warning', label, true, `${subject} is not written by a COPY of the final stage: it must come from the ${what}, which punch cannot check without resolving it`, sel);
 }

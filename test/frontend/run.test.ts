@@ -9,6 +9,7 @@ import { pb, type moby } from '../../src/gen/pb.js';
 import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
 import type { ImageConfig } from '../../src/oci/types.js';
 import { FakeStatus, pongCurrent, pongV08, startFakeBridge, type FakeBridge, type Handlers } from './fake-bridge.js';
+import { DEFAULT_RELEASE } from '../../src/urunc/index.js';
 
 const CONTAINERFILE = '#syntax=registry/punch:1\nFROM alpine\nCOPY kernel /unikernel/kernel\n';
 const BASE_CONFIG = { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [] } };
@@ -107,6 +108,7 @@ function stubBuild(seen: BuildInput[], o: StubOptions = {}): BuildFunction {
       platform,
       config,
       annotations: { 'com.urunc.unikernel.binary': '/unikernel/kernel', 'com.urunc.unikernel.unikernelType': 'unikraft' },
+      uruncRelease: DEFAULT_RELEASE,
       urunc: {},
       artifacts: o.artifacts ?? [kernel],
       steps: [],

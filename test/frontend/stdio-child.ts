@@ -2,6 +2,7 @@
 // `punch frontend` under BuildKit. Bundled by the test with esbuild and run with node.
 import { runFrontend } from '../../src/frontend/run.js';
 import { image, marshal } from '../../src/llb/index.js';
+import { DEFAULT_RELEASE } from '../../src/urunc/index.js';
 
 const code = await runFrontend(
   process.env,
@@ -13,6 +14,7 @@ const code = await runFrontend(
       platform,
       config: { architecture: platform.architecture, os: platform.os, config: {}, rootfs: { type: 'layers', diff_ids: [] } },
       annotations: {},
+      uruncRelease: DEFAULT_RELEASE,
       urunc: {},
       artifacts: [],
       steps: [],

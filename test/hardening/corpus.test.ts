@@ -125,8 +125,8 @@ describe('unicode and duplicates', () => {
     });
     fails(
       dir,
-      'Containerfile:1:1: error: missing label com.urunc.unikernel.binary: add LABEL com.urunc.unikernel.binary=/path/to/kernel\n' +
-        'Containerfile:3:7: error: unknown label com.urunc.unikernel.bïnary: did you mean com.urunc.unikernel.binary?\n',
+      'Containerfile:1:1: error: missing label com.urunc.unikernel.binary: add LABEL com.urunc.unikernel.binary=/path/to/kernel [urunc-missing-key]\n' +
+        'Containerfile:3:7: warning: unknown label com.urunc.unikernel.bïnary: urunc does not read it; did you mean com.urunc.unikernel.binary? [urunc-unknown-key]\n',
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/diagnostics.js';
-import { GO_BOOLS, validateUrunc, type LabelInput, type UruncContext } from '../../src/urunc/index.js';
+import { GO_BOOLS, findRelease, validateUrunc, type LabelInput, type UruncContext, type UruncRelease } from '../../src/urunc/index.js';
 import { baseLabel, cliLabel, fileLabel, range } from './helpers.js';
 
 // Containerfile under test:
@@ -41,6 +41,12 @@ function withLabels(...extra: LabelInput[]): LabelInput[] {
 
 const long = '/' + 'a'.repeat(4096);
 
+function release(version: string): UruncRelease {
+  const r = findRelease(version);
+  if (!r) throw new Error(`no release ${version}`);
+  return r;
+}
+
 describe('validateUrunc: accepted input', () => {
   it('accepts the three required labels with a binary a COPY writes', () => {
     expect(check(valid())).toEqual([]);
@@ -65,241 +71,259 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     name: 'missing binary is an error at the anchor saying what to add',
     labels: [type('unikraft'), hv('qemu')],
     expected: [
-      'Containerfile:1:1: error: missing label com.urunc.unikernel.binary: add LABEL com.urunc.unikernel.binary=/path/to/kernel',
+      'Containerfile:1:1: error: missing label com.urunc.unikernel.binary: add LABEL com.urunc.unikernel.binary=/path/to/kernel [urunc-missing-key]',
     ],
   },
   {
     name: 'missing unikernelType lists the types urunc accepts',
     labels: [hv('qemu'), bin('/unikernel/kernel')],
     expected: [
-      'Containerfile:1:1: error: missing label com.urunc.unikernel.unikernelType: add LABEL com.urunc.unikernel.unikernelType=<type> (one of freebsd, hermit, linux, mewz, mirage, rumprun, unikraft)',
+      'Containerfile:1:1: error: missing label com.urunc.unikernel.unikernelType: add LABEL com.urunc.unikernel.unikernelType=<type> (one of rumprun, mirage, unikraft, linux, mewz, hermit, freebsd) [urunc-missing-key]',
     ],
   },
   {
     name: 'missing hypervisor lists the 2026 monitors',
     labels: [type('unikraft'), bin('/unikernel/kernel')],
     expected: [
-      'Containerfile:1:1: error: missing label com.urunc.unikernel.hypervisor: add LABEL com.urunc.unikernel.hypervisor=<monitor> (one of cloud-hypervisor, firecracker, hvt, hyperlight, qemu, spt)',
+      'Containerfile:1:1: error: missing label com.urunc.unikernel.hypervisor: add LABEL com.urunc.unikernel.hypervisor=<monitor> (one of hvt, spt, qemu, firecracker, cloud-hypervisor, hyperlight-unikraft) [urunc-missing-key]',
     ],
   },
   {
     name: 'an empty required value is an error at the value',
     labels: withLabels(bin('')),
     expected: [
-      'Containerfile:4:34: error: label com.urunc.unikernel.binary is empty: give it a value, e.g. com.urunc.unikernel.binary=/path/to/kernel',
+      'Containerfile:4:34: error: label com.urunc.unikernel.binary is empty: give it a value, e.g. com.urunc.unikernel.binary=/path/to/kernel [urunc-missing-key]',
     ],
   },
   {
     name: 'a misspelt unikernelType suggests the closest',
     labels: withLabels(type('unikraf')),
     expected: [
-      'Containerfile:2:41: error: unknown unikernelType "unikraf": did you mean "unikraft"? urunc accepts freebsd, hermit, linux, mewz, mirage, rumprun, unikraft',
+      'Containerfile:2:41: error: unknown unikernelType "unikraf": did you mean "unikraft"? urunc v0.8.0 accepts rumprun, mirage, unikraft, linux, mewz, hermit, freebsd [urunc-unknown-value]',
     ],
   },
   {
     name: 'a wrongly cased unikernelType suggests the right case (values are case-sensitive)',
     labels: withLabels(type('Unikraft')),
     expected: [
-      'Containerfile:2:41: error: unknown unikernelType "Unikraft": did you mean "unikraft"? urunc accepts freebsd, hermit, linux, mewz, mirage, rumprun, unikraft',
+      'Containerfile:2:41: error: unknown unikernelType "Unikraft": did you mean "unikraft"? urunc v0.8.0 accepts rumprun, mirage, unikraft, linux, mewz, hermit, freebsd [urunc-unknown-value]',
     ],
   },
   {
     name: 'an unknown unikernelType far from any known one has no suggestion',
     labels: withLabels(type('zephyr')),
     expected: [
-      'Containerfile:2:41: error: unknown unikernelType "zephyr": urunc accepts freebsd, hermit, linux, mewz, mirage, rumprun, unikraft',
+      'Containerfile:2:41: error: unknown unikernelType "zephyr": urunc v0.8.0 accepts rumprun, mirage, unikraft, linux, mewz, hermit, freebsd [urunc-unknown-value]',
     ],
   },
   {
     name: 'a misspelt hypervisor suggests the closest',
     labels: withLabels(hv('firecraker')),
     expected: [
-      'Containerfile:3:38: error: unknown hypervisor "firecraker": did you mean "firecracker"? urunc accepts cloud-hypervisor, firecracker, hvt, hyperlight, qemu, spt',
+      'Containerfile:3:38: error: unknown hypervisor "firecraker": did you mean "firecracker"? urunc v0.8.0 accepts hvt, spt, qemu, firecracker, cloud-hypervisor, hyperlight-unikraft [urunc-unknown-value]',
     ],
   },
   {
-    name: 'a unikernelType only the 2026 line knows is a warning',
+    name: 'a unikernelType only later releases know is a warning naming them',
     labels: withLabels(type('hermit')),
+    ctx: { release: release('v0.7.0') },
     expected: [
-      'Containerfile:2:41: warning: unikernelType "hermit" needs urunc from the 2026 line: the 2025 release line does not know it',
+      'Containerfile:2:41: warning: unikernelType "hermit" is accepted from v0.8.0; your selection is v0.7.0, which does not start it (select the release you run with --urunc, or use one of rumprun, unikraft, mirage, mewz, linux) [urunc-release-value]',
     ],
   },
   {
-    name: 'a hypervisor only the 2026 line knows is a warning',
+    name: 'the old name hyperlight is a warning naming hyperlight-unikraft',
     labels: withLabels(hv('hyperlight')),
     expected: [
-      'Containerfile:3:38: warning: hypervisor "hyperlight" needs urunc from the 2026 line: the 2025 release line does not know it',
+      'Containerfile:3:38: warning: hypervisor "hyperlight" is the old name of "hyperlight-unikraft" (renamed in v0.8.0): urunc v0.8.0 starts only "hyperlight-unikraft"; write com.urunc.unikernel.hypervisor=hyperlight-unikraft [urunc-renamed-value]',
     ],
   },
   {
-    name: 'a hypervisor only the 2025 line knows is a warning, and no pair check applies',
+    name: 'a hypervisor only older releases know is a warning naming them, and no pair check applies',
     labels: withLabels(hv('hedge')),
     expected: [
-      'Containerfile:3:38: warning: hypervisor "hedge" works only with the 2025 urunc release line: the 2026 line rejects it (unsupported guest monitor pair)',
+      'Containerfile:3:38: warning: hypervisor "hedge" is accepted by v0.5.0 to v0.7.0; your selection is v0.8.0, which does not start it (select the release you run with --urunc, or use one of hvt, spt, qemu, firecracker, cloud-hypervisor, hyperlight-unikraft) [urunc-release-value]',
     ],
   },
   {
-    name: 'a pair the 2026 line does not start is an error listing the valid types and monitors',
+    name: 'a pair the selected release does not start is an error listing the valid types and monitors',
     labels: withLabels(hv('hvt')),
     expected: [
-      'Containerfile:2:41: error: unsupported guest monitor pair hvt unikraft: on hvt urunc runs rumprun or mirage; unikraft runs on qemu, firecracker or hyperlight',
+      'Containerfile:2:41: error: unsupported guest monitor pair hvt unikraft: on hvt urunc v0.8.0 runs rumprun or mirage; unikraft runs on qemu, firecracker or hyperlight-unikraft [urunc-unsupported-pair]',
     ],
   },
   {
     name: 'no pair check when the unikernelType is unknown (only the unknown value is reported)',
     labels: withLabels(type('unikraf'), hv('hvt')),
     expected: [
-      'Containerfile:2:41: error: unknown unikernelType "unikraf": did you mean "unikraft"? urunc accepts freebsd, hermit, linux, mewz, mirage, rumprun, unikraft',
+      'Containerfile:2:41: error: unknown unikernelType "unikraf": did you mean "unikraft"? urunc v0.8.0 accepts rumprun, mirage, unikraft, linux, mewz, hermit, freebsd [urunc-unknown-value]',
     ],
   },
   {
     name: 'a path with a space is rejected (and not checked for existence)',
     labels: withLabels(bin('/uni kernel')),
     expected: [
-      'Containerfile:4:34: error: com.urunc.unikernel.binary "/uni kernel" has characters urunc rejects: use only letters, digits and . _ / - (urunc requires ^[A-Za-z0-9._/-]+$)',
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "/uni kernel" has characters urunc rejects: use only letters, digits and . _ / - (urunc requires ^[A-Za-z0-9._/-]+$) [urunc-path]',
     ],
   },
   {
     name: 'a path starting with .. is rejected',
     labels: withLabels(bin('../kernel')),
     expected: [
-      'Containerfile:4:34: error: com.urunc.unikernel.binary "../kernel" must not start with "..": give the absolute path inside the image',
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "../kernel" must not start with "..": give the absolute path inside the image [urunc-path]',
     ],
   },
   {
     name: 'a path starting with - is rejected',
     labels: withLabels(bin('-kernel')),
     expected: [
-      'Containerfile:4:34: error: com.urunc.unikernel.binary "-kernel" must not start with "-": give the absolute path inside the image',
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "-kernel" must not start with "-": give the absolute path inside the image [urunc-path]',
     ],
   },
   {
     name: 'a path with // is not clean and the clean form is suggested',
     labels: withLabels(bin('/unikernel//kernel')),
-    expected: ['Containerfile:4:34: error: com.urunc.unikernel.binary "/unikernel//kernel" is not a clean path: write "/unikernel/kernel"'],
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "/unikernel//kernel" is not a clean path: write "/unikernel/kernel" [urunc-path]',
+    ],
   },
   {
     name: 'a path with a trailing / is not clean',
     labels: withLabels(bin('/unikernel/kernel/')),
-    expected: ['Containerfile:4:34: error: com.urunc.unikernel.binary "/unikernel/kernel/" is not a clean path: write "/unikernel/kernel"'],
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "/unikernel/kernel/" is not a clean path: write "/unikernel/kernel" [urunc-path]',
+    ],
   },
   {
     name: 'a path starting with ./ is not clean',
     labels: withLabels(bin('./kernel')),
-    expected: ['Containerfile:4:34: error: com.urunc.unikernel.binary "./kernel" is not a clean path: write "kernel"'],
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "./kernel" is not a clean path: write "kernel" [urunc-path]',
+    ],
   },
   {
     name: 'a path of . is rejected',
     labels: withLabels(bin('.')),
-    expected: ['Containerfile:4:34: error: com.urunc.unikernel.binary "." must not be ".": give the absolute path inside the image'],
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "." must not be ".": give the absolute path inside the image [urunc-path]',
+    ],
   },
   {
     name: 'binary / is rejected (only blkMntPoint may be /)',
     labels: withLabels(bin('/')),
-    expected: ['Containerfile:4:34: error: com.urunc.unikernel.binary "/" must not be "/": give the path of a file'],
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "/" must not be "/": give the path of a file [urunc-path]',
+    ],
   },
   {
     name: 'a path longer than 4096 bytes is rejected',
     labels: withLabels(fileLabel(5, 'initrd', long)),
-    expected: [`Containerfile:5:34: error: com.urunc.unikernel.initrd "${long}" is 4097 bytes long: urunc accepts at most 4096`],
+    expected: [`Containerfile:5:34: error: com.urunc.unikernel.initrd "${long}" is 4097 bytes long: urunc accepts at most 4096 [urunc-path]`],
   },
   {
     name: 'a relative path is a warning with the absolute form',
     labels: withLabels(bin('unikernel/kernel')),
     expected: [
-      'Containerfile:4:34: warning: com.urunc.unikernel.binary "unikernel/kernel" is relative: urunc resolves it from the image root; write "/unikernel/kernel"',
+      'Containerfile:4:34: warning: com.urunc.unikernel.binary "unikernel/kernel" is relative: urunc resolves it from the image root; write "/unikernel/kernel" [urunc-relative-path]',
     ],
   },
   {
     name: 'unikernelVersion longer than 4096 bytes is rejected (counted in UTF-8 bytes)',
     labels: withLabels(fileLabel(5, 'unikernelVersion', 'é'.repeat(2049))),
-    expected: ['Containerfile:5:44: error: com.urunc.unikernel.unikernelVersion is 4098 bytes long: urunc accepts at most 4096'],
+    expected: [
+      'Containerfile:5:44: error: com.urunc.unikernel.unikernelVersion is 4098 bytes long: urunc v0.8.0 accepts at most 4096 [urunc-value-length]',
+    ],
   },
   {
     name: 'mountRootfs that Go strconv.ParseBool rejects is an error',
     labels: withLabels(fileLabel(5, 'mountRootfs', 'yes')),
     expected: [
-      'Containerfile:5:39: error: com.urunc.unikernel.mountRootfs "yes" is not a boolean: write true or false (urunc parses it with Go strconv.ParseBool)',
+      'Containerfile:5:39: error: com.urunc.unikernel.mountRootfs "yes" is not a boolean (urunc v0.8.0 refuses the image): write true or false (urunc parses it with Go strconv.ParseBool) [urunc-bool-value]',
     ],
   },
   {
-    name: 'useDMBlock is parsed as a Go bool too',
+    name: 'useDMBlock on a release that replaced it is a warning, and its value is still checked',
     labels: withLabels(fileLabel(5, 'useDMBlock', 'tRUE')),
     expected: [
-      'Containerfile:5:38: error: com.urunc.unikernel.useDMBlock "tRUE" is not a boolean: write true or false (urunc parses it with Go strconv.ParseBool)',
+      'Containerfile:5:7: warning: label com.urunc.unikernel.useDMBlock is read by urunc v0.5.0; your selection v0.8.0 ignores it (v0.6.0 replaced it with com.urunc.unikernel.mountRootfs) [urunc-release-key]',
+      'Containerfile:5:38: warning: com.urunc.unikernel.useDMBlock "tRUE" is not a boolean (urunc v0.8.0 does not read it): write true or false (urunc parses it with Go strconv.ParseBool) [urunc-bool-value]',
     ],
   },
   {
     name: 'a solo5NetDev outside ^[A-Za-z0-9]{1,67}$ is rejected',
     labels: withLabels(fileLabel(5, 'solo5NetDev', 'tap-0')),
     expected: [
-      'Containerfile:5:39: error: com.urunc.unikernel.solo5NetDev "tap-0" is not a Solo5 device name: use 1 to 67 letters and digits (urunc requires ^[A-Za-z0-9]{1,67}$)',
+      'Containerfile:5:39: error: com.urunc.unikernel.solo5NetDev "tap-0" is not a Solo5 device name: use 1 to 67 letters and digits (urunc v0.8.0 requires ^[A-Za-z0-9]{1,67}$) [urunc-solo5-device]',
     ],
   },
   {
     name: 'a solo5BlkDev of 68 characters is rejected',
     labels: withLabels(fileLabel(5, 'solo5BlkDev', 'a'.repeat(68))),
     expected: [
-      `Containerfile:5:39: error: com.urunc.unikernel.solo5BlkDev "${'a'.repeat(68)}" is not a Solo5 device name: use 1 to 67 letters and digits (urunc requires ^[A-Za-z0-9]{1,67}$)`,
+      `Containerfile:5:39: error: com.urunc.unikernel.solo5BlkDev "${'a'.repeat(68)}" is not a Solo5 device name: use 1 to 67 letters and digits (urunc v0.8.0 requires ^[A-Za-z0-9]{1,67}$) [urunc-solo5-device]`,
     ],
   },
   {
     name: 'blkMntPoint without block is a warning',
     labels: withLabels(fileLabel(5, 'blkMntPoint', '/data')),
     expected: [
-      'Containerfile:5:39: warning: com.urunc.unikernel.blkMntPoint has no effect without com.urunc.unikernel.block: add LABEL com.urunc.unikernel.block=/path/to/block.img or remove it',
+      'Containerfile:5:39: warning: com.urunc.unikernel.blkMntPoint has no effect without com.urunc.unikernel.block: add LABEL com.urunc.unikernel.block=/path/to/block.img or remove it [urunc-block-mountpoint]',
     ],
   },
   {
     name: 'an empty optional value is a warning (urunc treats it as unset)',
     labels: withLabels(fileLabel(5, 'cmdline', '')),
     expected: [
-      'Containerfile:5:35: warning: com.urunc.unikernel.cmdline is empty: urunc treats it as unset; remove the label or give it a value',
+      'Containerfile:5:35: warning: com.urunc.unikernel.cmdline is empty: urunc treats it as unset; remove the label or give it a value [urunc-empty-value]',
     ],
   },
   {
     name: 'an unknown key differing only in case suggests the right one, at the key',
     labels: withLabels(fileLabel(5, 'com.urunc.unikernel.Binary', '/unikernel/kernel')),
-    expected: ['Containerfile:5:7: error: unknown label com.urunc.unikernel.Binary: did you mean com.urunc.unikernel.binary?'],
+    expected: [
+      'Containerfile:5:7: warning: unknown label com.urunc.unikernel.Binary: urunc does not read it; did you mean com.urunc.unikernel.binary? [urunc-unknown-key]',
+    ],
   },
   {
     name: 'a misspelt key suggests the closest by edit distance',
     labels: withLabels(fileLabel(5, 'com.urunc.unikernel.unikernelVersoin', '0.17.0')),
-    expected: ['Containerfile:5:7: error: unknown label com.urunc.unikernel.unikernelVersoin: did you mean com.urunc.unikernel.unikernelVersion?'],
+    expected: [
+      'Containerfile:5:7: warning: unknown label com.urunc.unikernel.unikernelVersoin: urunc does not read it; did you mean com.urunc.unikernel.unikernelVersion? [urunc-unknown-key]',
+    ],
   },
   {
-    name: 'an unknown key far from any known one lists the keys urunc reads',
+    name: 'an unknown key far from any known one is a warning listing the keys the release reads',
     labels: withLabels(fileLabel(5, 'com.urunc.unikernel.memory', '512M')),
     expected: [
-      'Containerfile:5:7: error: unknown label com.urunc.unikernel.memory: urunc reads only binary, blkMntPoint, block, cmdline, hypervisor, initrd, mountRootfs, solo5BlkDev, solo5NetDev, unikernelType, unikernelVersion, useDMBlock; fix or remove it',
+      'Containerfile:5:7: warning: unknown label com.urunc.unikernel.memory: urunc reads only unikernelType, unikernelVersion, binary, hypervisor, initrd, block, blkMntPoint, mountRootfs, solo5NetDev, solo5BlkDev, and ignores this one [urunc-unknown-key]',
     ],
   },
   {
-    name: 'a runtime-only key is an error: only the runtime spec carries it',
+    name: 'a runtime-only key is a warning: only the runtime spec should carry it',
     labels: withLabels(fileLabel(5, 'com.urunc.unikernel.vAccel', 'vsock')),
     expected: [
-      'Containerfile:5:7: error: label com.urunc.unikernel.vAccel cannot be set by an image: only the runtime spec carries it; remove the label',
+      'Containerfile:5:7: warning: label com.urunc.unikernel.vAccel should not be set by an image: only the runtime spec carries it; remove the label [urunc-runtime-key]',
     ],
   },
   {
-    name: 'a wrongly cased prefix is an error (urunc would ignore the label)',
+    name: 'a wrongly cased prefix is a warning (urunc ignores the label)',
     labels: withLabels(fileLabel(5, 'com.urunc.Unikernel.initrd', '/unikernel/initrd.cpio')),
     expected: [
-      'Containerfile:5:7: error: label com.urunc.Unikernel.initrd is not read by urunc: the prefix is case-sensitive; did you mean com.urunc.unikernel.initrd?',
+      'Containerfile:5:7: warning: label com.urunc.Unikernel.initrd is not read by urunc: the prefix is case-sensitive; did you mean com.urunc.unikernel.initrd? [urunc-unknown-key]',
     ],
   },
   {
     name: 'a --label value is reported at the anchor and says where it came from',
     labels: withLabels(cliLabel('mountRootfs', 'no')),
     expected: [
-      'Containerfile:1:1: error: com.urunc.unikernel.mountRootfs "no" is not a boolean: write true or false (urunc parses it with Go strconv.ParseBool) (set by --label)',
+      'Containerfile:1:1: error: com.urunc.unikernel.mountRootfs "no" is not a boolean (urunc v0.8.0 refuses the image): write true or false (urunc parses it with Go strconv.ParseBool) (set by --label) [urunc-bool-value]',
     ],
   },
   {
     name: 'an inherited value is reported at the anchor and says where it came from',
     labels: [baseLabel('hypervisor', 'QEMU'), type('unikraft'), bin('/unikernel/kernel')],
     expected: [
-      'Containerfile:1:1: error: unknown hypervisor "QEMU": did you mean "qemu"? urunc accepts cloud-hypervisor, firecracker, hvt, hyperlight, qemu, spt (inherited from the base image)',
+      'Containerfile:1:1: error: unknown hypervisor "QEMU": did you mean "qemu"? urunc v0.8.0 accepts hvt, spt, qemu, firecracker, cloud-hypervisor, hyperlight-unikraft (inherited from the base image) [urunc-unknown-value]',
     ],
   },
   {
@@ -311,14 +335,14 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     name: 'on scratch, a binary no COPY writes is an error suggesting the closest written file',
     labels: withLabels(bin('/unikernel/kernal')),
     expected: [
-      'Containerfile:4:34: error: com.urunc.unikernel.binary /unikernel/kernal is not in the image: no COPY of the final stage writes it; did you mean /unikernel/kernel?',
+      'Containerfile:4:34: error: com.urunc.unikernel.binary /unikernel/kernal is not in the image: no COPY of the final stage writes it; did you mean /unikernel/kernel? [urunc-missing-file]',
     ],
   },
   {
     name: 'on scratch, an initrd no COPY writes is an error saying what to add',
     labels: withLabels(fileLabel(5, 'initrd', '/boot/initramfs.img')),
     expected: [
-      'Containerfile:5:34: error: com.urunc.unikernel.initrd /boot/initramfs.img is not in the image: no COPY of the final stage writes it; add COPY <file> /boot/initramfs.img or fix the path',
+      'Containerfile:5:34: error: com.urunc.unikernel.initrd /boot/initramfs.img is not in the image: no COPY of the final stage writes it; add COPY <file> /boot/initramfs.img or fix the path [urunc-missing-file]',
     ],
   },
   {
@@ -330,7 +354,7 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     name: 'a block at a path where a COPY writes a directory is an error',
     labels: withLabels(fileLabel(5, 'block', '/data')),
     expected: [
-      'Containerfile:5:33: error: com.urunc.unikernel.block /data is a directory in the image (a COPY writes a directory there): give the path of the file',
+      'Containerfile:5:33: error: com.urunc.unikernel.block /data is a directory in the image (a COPY writes a directory there): give the path of the file [urunc-missing-file]',
     ],
   },
   {
@@ -338,7 +362,7 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     labels: withLabels(bin('/unikraft/bin/kernel')),
     ctx: { base: 'image' },
     expected: [
-      'Containerfile:4:34: warning: com.urunc.unikernel.binary /unikraft/bin/kernel is not written by a COPY of the final stage: it must come from the base image, which punch cannot check without resolving it',
+      'Containerfile:4:34: warning: com.urunc.unikernel.binary /unikraft/bin/kernel is not written by a COPY of the final stage: it must come from the base image, which punch cannot check without resolving it [urunc-missing-file]',
     ],
   },
   {
@@ -346,7 +370,7 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     labels: withLabels(bin('/unikraft/bin/kernel')),
     ctx: { base: 'stage' },
     expected: [
-      'Containerfile:4:34: warning: com.urunc.unikernel.binary /unikraft/bin/kernel is not written by a COPY of the final stage: it must come from the base stage, which punch cannot check without resolving it',
+      'Containerfile:4:34: warning: com.urunc.unikernel.binary /unikraft/bin/kernel is not written by a COPY of the final stage: it must come from the base stage, which punch cannot check without resolving it [urunc-missing-file]',
     ],
   },
   {
@@ -360,8 +384,8 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     labels: [bin('/unikernel/kernel')],
     ctx: { base: 'image', baseLabelsUnknown: true, resultChecked: true },
     expected: [
-      'Containerfile:1:1: warning: label com.urunc.unikernel.unikernelType is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)',
-      'Containerfile:1:1: warning: label com.urunc.unikernel.hypervisor is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do)',
+      'Containerfile:1:1: warning: label com.urunc.unikernel.unikernelType is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do) [urunc-missing-key]',
+      'Containerfile:1:1: warning: label com.urunc.unikernel.hypervisor is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do) [urunc-missing-key]',
     ],
   },
   {
@@ -369,13 +393,14 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     labels: withLabels(bin('/unikraft/bin/kernel')),
     ctx: { base: 'image', baseKnown: true },
     expected: [
-      'Containerfile:4:34: error: com.urunc.unikernel.binary /unikraft/bin/kernel is not in the image: no COPY of the final stage writes it and the base does not have it; add COPY <file> /unikraft/bin/kernel or fix the path',
+      'Containerfile:4:34: error: com.urunc.unikernel.binary /unikraft/bin/kernel is not in the image: no COPY of the final stage writes it and the base does not have it; add COPY <file> /unikraft/bin/kernel or fix the path [urunc-missing-file]',
     ],
   },
 ];
 
-describe('validateUrunc: diagnostics', () => {
-  it.each(rows)('$name', ({ labels, ctx: over, expected }) => {
+
+describe("validateUrunc: diagnostics", () => {
+  it.each(rows)('$name', ({ name, labels, ctx: over, expected }) => {
     expect(check(labels, over)).toEqual(expected);
   });
 
