@@ -24,6 +24,7 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
   -o, --output SPEC      type=oci,dest=x.tar (default: NAME.tar) | type=oci-layout,dest=DIR
                          | type=docker,dest=x.tar (for docker load) | type=registry[,name=REF]
   --platform P[,P...]    several platforms give an index
+  --urunc VERSION        the urunc release to check against and write for (default: the newest)
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
 Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs).`;
 

@@ -21,6 +21,8 @@ export interface LocalBuildArgs {
   platform?: Platform;
   defaultPlatform: Platform;
   unique?: string;
+  /** `--urunc VERSION`: the urunc release to check against and write for. */
+  uruncVersion?: string;
   cwd: string;
 }
 
@@ -73,6 +75,7 @@ export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; cont
     ...(args.target !== undefined ? { target: args.target } : {}),
     ...(args.platform ? { platform: args.platform } : {}),
     defaultPlatform: args.defaultPlatform,
+    ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
     context: {
       name: 'context',
       unique: args.unique ?? contextUnique(contextDir),

@@ -14,6 +14,7 @@ Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --print-config          print the image config JSON instead
   --print-buildctl NAME   print a buildctl command that pushes NAME with config and annotations
   --no-cache              mark every op to be re-run by BuildKit
+  --urunc VERSION         the urunc release to check against and write for (default: the newest)
   --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
 
 /** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */

@@ -1,6 +1,6 @@
 // punch's command dispatch. stdout is reserved for output the user asked for (LLB bytes, or gRPC
 // frames in frontend mode); diagnostics go to stderr.
-import { PunchError } from '../diagnostics.js';
+import { PunchError, countLine } from '../diagnostics.js';
 import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 import { isBrokenPipe } from './output.js';
@@ -57,6 +57,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof PunchError) {
       io.report(e.diagnostics);
+      // The last line counts what was found: every problem is listed above, in file order.
+      io.stderr.write(`${countLine(e.diagnostics)}\n`);
       return 1;
     }
     if (e instanceof UsageError) {

@@ -1,6 +1,7 @@
 // Command-line options shared by `punch llb`, `punch check` and `punch build`.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hostPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
+import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
 import type { LocalBuildArgs } from './inputs.js';
 import { UsageError } from './usage-error.js';
 
@@ -11,6 +12,7 @@ export const commonOptions = {
   platform: { type: 'string', multiple: true },
   target: { type: 'string' },
   'unique-id': { type: 'string' },
+  urunc: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -57,7 +59,15 @@ type CommonValues = {
   label?: string[];
   target?: string;
   'unique-id'?: string;
+  urunc?: string;
 };
+
+/** `--urunc VERSION`, checked here so a typo is a usage error before anything is read. */
+function uruncVersion(text: string | undefined): { uruncVersion?: string } {
+  if (text === undefined) return {};
+  if (!findRelease(text)) throw new UsageError(unknownReleaseMessage(text, '--urunc'));
+  return { uruncVersion: text };
+}
 
 export function localArgs(values: CommonValues, positionals: string[], platform: Platform | undefined, env: NodeJS.ProcessEnv, cwd: string, arch: string): LocalBuildArgs {
   if (positionals.length > 1) throw new UsageError(`expected one build context, got: ${positionals.join(' ')}`);
@@ -70,6 +80,7 @@ export function localArgs(values: CommonValues, positionals: string[], platform:
     ...(platform ? { platform } : {}),
     defaultPlatform: hostPlatform(arch),
     ...(values['unique-id'] !== undefined ? { unique: values['unique-id'] } : {}),
+    ...uruncVersion(values.urunc),
     cwd,
   };
 }

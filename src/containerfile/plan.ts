@@ -286,7 +286,18 @@ function chooseTarget(b: Builder, target: string | undefined): number | undefine
   );
 }
 
-function collect(text: string, opts: PlanOptions): { plan?: Plan; diagnostics: Diagnostic[] } {
+export interface PlanResult {
+  /** Absent when any diagnostic is an error. */
+  plan?: Plan;
+  /**
+   * With errors: what could still be read (the instructions in error left out), so later checks
+   * (urunc labels) can report their problems in the same run. Never built.
+   */
+  partial?: Plan;
+  diagnostics: Diagnostic[];
+}
+
+function collect(text: string, opts: PlanOptions): PlanResult {
   const source = readSource(text);
   const b = new Builder(opts, source.directives.escape);
   for (const p of source.directives.problems) b.report.error(lineRange(p.line + 1), p.message);
@@ -303,18 +314,16 @@ function collect(text: string, opts: PlanOptions): { plan?: Plan; diagnostics: D
   }
   const target = b.stages.length > 0 ? chooseTarget(b, opts.target) : undefined;
   const diagnostics = b.report.diagnostics;
-  if (hasErrors(diagnostics) || target === undefined) return { diagnostics };
+  if (target === undefined || b.stages[target] === undefined) return { diagnostics };
   const unusedBuildArgs = Object.keys(opts.buildArgs)
     .filter((k) => !b.declared.has(k) && !b.auto.has(k) && !PROXY_ARGS.has(k))
     .sort();
-  return {
-    plan: { file: opts.file, directives: source.directives.directives, stages: b.stages, target, unusedBuildArgs },
-    diagnostics,
-  };
+  const plan: Plan = { file: opts.file, directives: source.directives.directives, stages: b.stages, target, unusedBuildArgs };
+  return hasErrors(diagnostics) ? { partial: plan, diagnostics } : { plan, diagnostics };
 }
 
 /** Parses and resolves a Containerfile. `plan` is absent when any diagnostic is an error. */
-export function buildPlan(text: string, opts: PlanOptions): { plan?: Plan; diagnostics: Diagnostic[] } {
+export function buildPlan(text: string, opts: PlanOptions): PlanResult {
   try {
     return collect(text, opts);
   } catch (e) {

@@ -12,6 +12,8 @@ import { ignoredSources } from './ignore.js';
 import { uruncMetadata } from './metadata.js';
 import { stageGraphs } from './stage-graph.js';
 import { neededStages } from './stages.js';
+import { checkConfig, finish, partialDiagnostics } from './checks.js';
+import type { CheckConfig } from '../urunc/check-config.js';
 
 export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
@@ -19,8 +21,16 @@ export { neededStages } from './stages.js';
 
 export const URUNC_JSON_PATH = '/urunc.json';
 
-function planOrThrow(input: BuildInput, target: Platform, baseEnv?: (ref: string) => string[] | undefined): { plan: Plan; diagnostics: Diagnostic[] } {
-  const { plan, diagnostics } = buildPlan(input.text, {
+interface Checking {
+  release: UruncRelease;
+  config: CheckConfig;
+  /** Problems of the check directive itself. */
+  diagnostics: Diagnostic[];
+}
+
+/** The plan, or a PunchError listing every problem: the Containerfile's and the urunc checks' of what could be read. */
+async function planOrFail(input: BuildInput, target: Platform, checking: Checking, baseEnv?: (ref: string) => string[] | undefined): Promise<{ plan: Plan; diagnostics: Diagnostic[] }> {
+  const { plan, partial, diagnostics } = buildPlan(input.text, {
     file: input.file,
     buildArgs: input.buildArgs,
     ...(input.target !== undefined ? { target: input.target } : {}),
@@ -28,8 +38,9 @@ function planOrThrow(input: BuildInput, target: Platform, baseEnv?: (ref: string
     buildPlatform: input.defaultPlatform,
     ...(baseEnv ? { baseEnv } : {}),
   });
-  if (!plan || hasErrors(diagnostics)) throw new PunchError(diagnostics);
-  return { plan, diagnostics };
+  if (plan && !hasErrors(diagnostics)) return { plan, diagnostics };
+  const more = partial ? await partialDiagnostics(partial, input, target, checking.release) : [];
+  throw new PunchError(finish([...checking.diagnostics, ...diagnostics, ...more], checking.config));
 }
 
 /**
@@ -68,24 +79,26 @@ function unusedArgWarnings(plan: Plan, file: string): Diagnostic[] {
 export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const target = input.platform ?? input.defaultPlatform;
   const release = selectRelease(input);
+  const checking: Checking = { release, ...checkConfig(input) };
   // Pass 1 finds the bases and the labels that decide their platform; pass 2 expands `$VAR`s with the
   // bases' Env, when they bring any.
-  const first = planOrThrow(input, target);
+  const first = await planOrFail(input, target, checking);
   const { bases, warnings } = await resolveBases(first.plan, input.file, target, input.labels, input.resolveImage);
-  const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? planOrThrow(input, target, (ref) => bases.env(ref)) : first;
+  const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? await planOrFail(input, target, checking, (ref) => bases.env(ref)) : first;
 
   const graphs = stageGraphs(plan, input, bases, target);
   const final = plan.stages[plan.target]!;
   const finalConfig = graphs.configs.get(plan.target)!;
   const meta = uruncMetadata(plan, input, bases, target, finalConfig, release);
   const stages = neededStages(plan);
-  const diagnostics = [
+  const diagnostics = finish([
+    ...checking.diagnostics,
     ...warnings,
     ...planDiagnostics,
     ...unusedArgWarnings(plan, input.file),
     ...ignoredSources(input.file, stages.flatMap((s) => s.steps), input.context.excludePatterns),
     ...meta.diagnostics,
-  ];
+  ], checking.config);
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);
 
   const config = structuredClone(finalConfig);

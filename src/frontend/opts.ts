@@ -2,6 +2,7 @@
 // (n in random order), the session as BUILDKIT_SESSION_ID. Parsed once into a typed value; anything
 // punch cannot honour fails here with a message that says so.
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
+import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
 import { FrontendError } from './errors.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
@@ -27,6 +28,8 @@ export interface FrontendOptions {
   noCache: NoCache;
   /** BUILDKIT_SESSION_ID: the client session whose dirs `local://` sources read. */
   sessionId?: string;
+  /** `urunc-version` opt: the urunc release to check against and write for. */
+  uruncVersion?: string;
 }
 
 const OPT_PREFIX = 'BUILDKIT_FRONTEND_OPT_';
@@ -125,6 +128,11 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
   };
   if (target) result.target = target;
   if (sessionId) result.sessionId = sessionId;
+  const urunc = opts['urunc-version'];
+  if (urunc !== undefined && urunc !== '') {
+    if (!findRelease(urunc)) throw new FrontendError(unknownReleaseMessage(urunc, 'option urunc-version'));
+    result.uruncVersion = urunc;
+  }
   return result;
 }
 

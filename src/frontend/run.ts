@@ -184,6 +184,7 @@ class FrontendSession {
         resolveImage,
         ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
+        ...(opts.uruncVersion !== undefined ? { uruncVersion: opts.uruncVersion } : {}),
         ...(platform ? { platform } : {}),
       };
       const graph = await build(input);

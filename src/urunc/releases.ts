@@ -43,6 +43,8 @@ export interface UruncRelease {
   dmBlockDefault?: readonly string[];
   /** Old value → the name this release uses instead. */
   renamed?: Readonly<Record<string, string>>;
+  /** Monitors that refuse to start without an initrd. */
+  needsInitrd?: readonly string[];
   sources: Readonly<Record<'keys' | 'types' | 'hypervisors' | 'pairs' | 'paths' | 'cmdline' | 'spec' | 'useDMBlock', Citation>>;
 }
 
@@ -135,6 +137,8 @@ export const RELEASES: readonly UruncRelease[] = [
     cmdline: 'ignored',
     spec: 'raw',
     renamed: { hyperlight: 'hyperlight-unikraft' },
+    // "hyperlight-unikraft requires an initrd"
+    needsInitrd: ['hyperlight-unikraft'],
     sources: {
       keys: cite(V080, 'config.go'),
       types: cite(V080, 'config.go (supportedGuestMonitorPairs)'),

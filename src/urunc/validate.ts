@@ -3,7 +3,7 @@
 // hands the container to runc. Severity follows the selected release (releases.ts, rules.ts).
 import { ruleDiagnostic, sortByPosition, type Diagnostic, type Severity, type SourceRange } from '../diagnostics.js';
 import { GO_BOOLS, KNOWN_KEYS, MAX_VALUE_BYTES, RENAMED_KEYS, REQUIRED_KEYS, RUNTIME_ONLY_KEYS, SOLO5_DEV_RE, URUNC_PREFIX, fullKey, type KnownKey } from './keys.js';
-import { utf8Length } from './paths.js';
+import { goClean, utf8Length } from './paths.js';
 import { findProduced, type ProducedPath } from './produced.js';
 import { sortedRecord } from './order.js';
 import { DEFAULT_RELEASE, describeReleases, releasesWhere, type UruncRelease } from './releases.js';
@@ -97,13 +97,18 @@ export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext):
   const effMonitor = monitorCheck && monitorCheck.findings.length === 0 ? hypervisor : monitorCheck?.effective;
   if (effType && effMonitor) emit('unikernelType', checkPair(effType, effMonitor, release));
 
+  if (effMonitor && release.needsInitrd?.includes(effMonitor) && !value('initrd')) {
+    report('urunc-missing-key', 'error', known.get('hypervisor'), true, `urunc ${sel} starts ${effMonitor} only with an initrd: add LABEL ${fullKey('initrd')}=/path/to/initrd and COPY it there`, [sel]);
+  }
+
   for (const key of [...PATH_KEYS, 'blkMntPoint'] as const) {
     const v = value(key);
     if (v === undefined || v === '') continue;
     const findings = checkPath(key, v, release);
     emit(key, findings);
     if (key === 'blkMntPoint' || findings.some((f) => f.rule === 'urunc-path' && f.severity === 'error')) continue;
-    checkExists(key, v.startsWith('/') ? v : `/${v}`, ctx, report, known.get(key));
+    // The file system resolves `//` and `./` as urunc's releases without path rules let them through.
+    checkExists(key, goClean(v.startsWith('/') ? v : `/${v}`), ctx, report, known.get(key));
   }
 
   const version = value('unikernelVersion');
@@ -130,13 +135,14 @@ export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext):
       report('urunc-empty-value', 'warning', label, true, `${fullKey(key)} is empty: urunc treats it as unset; remove the label or give it a value`, [sel]);
     }
   }
-  if (release.dmBlockDefault?.includes(effType ?? '') && value('useDMBlock') === undefined && !value('block')) {
+  // The raw type: a Linux image gets this warning even where the release does not know the type.
+  if (release.dmBlockDefault?.includes(type ?? '') && value('useDMBlock') === undefined && !value('block')) {
     report(
       'urunc-dmblock-default',
       'warning',
       known.get('unikernelType'),
       true,
-      `urunc ${sel} treats a missing ${fullKey('useDMBlock')} as true and boots a ${effType} guest from the devmapper snapshot: ` +
+      `urunc ${sel} treats a missing ${fullKey('useDMBlock')} as true and boots a ${type} guest from the devmapper snapshot: ` +
         `on the default overlayfs snapshotter it fails ("failed to stat dev overlay"); add LABEL ${fullKey('useDMBlock')}=false unless you use devmapper`,
       [sel],
     );

@@ -93,7 +93,7 @@ describe('punch build failures point at the Containerfile line', () => {
     const ctx = context({ Containerfile: `FROM scratch\nCOPY missing.hvt /unikernel/app.hvt\n${RUMPRUN}` });
     const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('Containerfile:2:1: error: COPY missing.hvt /unikernel/app.hvt: /missing.hvt not found in local "context"\n');
+    expect(r.stderr).toBe('Containerfile:2:1: error: COPY missing.hvt /unikernel/app.hvt: /missing.hvt not found in local "context"\n1 error, 0 warnings\n');
     expect(r.stdout).toBe('');
     expect(readdirSync(ctx).sort()).toEqual(['Containerfile']);
   });
@@ -161,5 +161,28 @@ describe('punch build FROM oci-layout://', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
     expect(manifest.annotations[`${U}binary`]).toBe('/unikernel/app.hvt');
     expect(manifest.annotations[`${U}cmdline`]).toBe('app --verbose');
+  });
+});
+
+describe('punch build --urunc', () => {
+  async function annotations(args: string[]): Promise<Record<string, string>> {
+    const dir = context({ 'app.hvt': 'kernel', Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\n${RUMPRUN}CMD ["app"]\n` });
+    const r = await punchIn(dir, ['build', '-t', 'app:1', '--output', 'type=oci-layout,dest=out', '--progress', 'quiet', ...args, '.']);
+    expect(r.code, r.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(dir, 'out', 'index.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
+    return manifest.annotations;
+  }
+
+  it('writes raw manifest annotations by default (the 2026 line reads them as they are)', async () => {
+    expect((await annotations([]))[`${U}hypervisor`]).toBe('hvt');
+  });
+
+  it('writes base64 manifest annotations for a 2025 release, which decodes them', async () => {
+    expect((await annotations(['--urunc', 'v0.6.0']))[`${U}hypervisor`]).toBe('aHZ0');
+  });
+
+  it('takes the release from --build-arg PUNCH_URUNC_VERSION too', async () => {
+    expect((await annotations(['--build-arg', 'PUNCH_URUNC_VERSION=v0.5.0']))[`${U}hypervisor`]).toBe('aHZ0');
   });
 });

@@ -106,13 +106,21 @@ describe('punch llb diagnostics', () => {
   });
 });
 
+describe('punch llb --urunc', () => {
+  it('--print-buildctl carries base64 annotations for a 2025 release', () => {
+    const r = punch(['llb', 'examples/unikraft-qemu-nginx', '--urunc', 'v0.7.0', '--print-buildctl', 'registry.example/nginx:1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toContain('annotation.com.urunc.unikernel.hypervisor=cWVtdQ==');
+  });
+});
+
 describe('punch check', () => {
-  it('prints the urunc metadata, the command line and the files urunc will read', () => {
+  it('prints the urunc metadata, the command line, the files urunc will read, what punch writes and the counts', () => {
     const r = punch(['check', 'examples/linux-firecracker-block']);
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toBe(
       [
-        'examples/linux-firecracker-block/Containerfile: ok for urunc (linux/amd64)',
+        'examples/linux-firecracker-block/Containerfile: ok for urunc v0.8.0 (linux/amd64)',
         '  com.urunc.unikernel.binary         /boot/vmlinux',
         '  com.urunc.unikernel.blkMntPoint    /',
         '  com.urunc.unikernel.block          /disk/rootfs.ext4',
@@ -122,22 +130,100 @@ describe('punch check', () => {
         '  entrypoint: ["/sbin/init"]',
         '  cmd:        ["console=ttyS0"]',
         '  files:      /boot/vmlinux /disk/rootfs.ext4 /urunc.json',
+        '  writes:     manifest annotations raw (urunc reads runtime-spec annotations as they are), /urunc.json base64',
+        '0 errors, 0 warnings',
         '',
       ].join('\n'),
     );
   });
 
-  it('reports the same as JSON with --json', () => {
-    const r = punch(['check', 'examples/linux-firecracker-block', '--json']);
+  it('--urunc selects a 2025 release: base64 annotations, stated in the output', () => {
+    const r = punch(['check', '--urunc', 'v0.7.0', 'examples/linux-firecracker-block']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toMatchObject({
+    const lines = r.stdout.toString().split('\n');
+    expect(lines[0]).toBe('examples/linux-firecracker-block/Containerfile: ok for urunc v0.7.0 (linux/amd64)');
+    expect(lines).toContain('  writes:     manifest annotations base64 (urunc base64-decodes runtime-spec annotations), /urunc.json base64');
+  });
+
+  it('an unknown --urunc release is a usage error listing the known ones', () => {
+    const r = punch(['check', '--urunc', 'v0.9.0', 'examples/linux-firecracker-block']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.toString()).toBe('punch: unknown urunc release "v0.9.0" (--urunc): punch knows v0.5.0, v0.6.0, v0.7.0, v0.8.0, main; the default is v0.8.0\n');
+  });
+
+  it('--json carries the release, what punch writes, and each diagnostic with rule, position and releases', () => {
+    const r = punch(['check', 'examples/linux-firecracker-block', '--json', '--urunc', 'v0.5.0']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toEqual({
+      file: 'examples/linux-firecracker-block/Containerfile',
+      ok: true,
+      release: { version: 'v0.5.0', line: 2025, annotations: 'base64' },
       platform: 'linux/amd64',
-      artifacts: { 'com.urunc.unikernel.binary': '/boot/vmlinux', 'com.urunc.unikernel.block': '/disk/rootfs.ext4' },
-      files: ['/boot/vmlinux', '/disk/rootfs.ext4', '/urunc.json'],
+      urunc: {
+        'com.urunc.unikernel.binary': '/boot/vmlinux',
+        'com.urunc.unikernel.blkMntPoint': '/',
+        'com.urunc.unikernel.block': '/disk/rootfs.ext4',
+        'com.urunc.unikernel.cmdline': '/sbin/init console=ttyS0',
+        'com.urunc.unikernel.hypervisor': 'firecracker',
+        'com.urunc.unikernel.unikernelType': 'linux',
+      },
+      annotations: {
+        'com.urunc.unikernel.binary': 'L2Jvb3Qvdm1saW51eA==',
+        'com.urunc.unikernel.blkMntPoint': 'Lw==',
+        'com.urunc.unikernel.block': 'L2Rpc2svcm9vdGZzLmV4dDQ=',
+        'com.urunc.unikernel.cmdline': 'L3NiaW4vaW5pdCBjb25zb2xlPXR0eVMw',
+        'com.urunc.unikernel.hypervisor': 'ZmlyZWNyYWNrZXI=',
+        'com.urunc.unikernel.unikernelType': 'bGludXg=',
+      },
       entrypoint: ['/sbin/init'],
       cmd: ['console=ttyS0'],
-      warnings: [],
+      labels: {
+        'com.urunc.unikernel.binary': '/boot/vmlinux',
+        'com.urunc.unikernel.blkMntPoint': '/',
+        'com.urunc.unikernel.block': '/disk/rootfs.ext4',
+        'com.urunc.unikernel.cmdline': '/sbin/init console=ttyS0',
+        'com.urunc.unikernel.hypervisor': 'firecracker',
+        'com.urunc.unikernel.unikernelType': 'linux',
+      },
+      artifacts: { 'com.urunc.unikernel.binary': '/boot/vmlinux', 'com.urunc.unikernel.block': '/disk/rootfs.ext4' },
+      files: ['/boot/vmlinux', '/disk/rootfs.ext4', '/urunc.json'],
+      diagnostics: [
+        {
+          rule: 'urunc-release-value',
+          severity: 'warning',
+          file: 'examples/linux-firecracker-block/Containerfile',
+          line: 9,
+          column: 7,
+          endLine: 9,
+          endColumn: 46,
+          message:
+            'unikernelType "linux" is accepted from v0.6.0; your selection is v0.5.0, which does not start it (select the release you run with --urunc, or use one of rumprun, unikraft, mirage)',
+          releases: ['v0.6.0', 'v0.7.0', 'v0.8.0', 'main'],
+        },
+      ],
+      errors: 0,
+      warnings: 1,
     });
+  });
+
+  it('--json on a failing file still writes the report to stdout, with exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'punch-check-'));
+    writeFileSync(join(dir, 'Containerfile'), 'FROM scratch\nLABEL com.urunc.unikernel.hypervisor=xen\n');
+    const r = punch(['check', '--json', dir]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout.toString());
+    expect({ ok: report.ok, release: report.release, errors: report.errors, warnings: report.warnings }).toEqual({
+      ok: false,
+      release: { version: 'v0.8.0', line: 2026, annotations: 'raw' },
+      errors: 3,
+      warnings: 0,
+    });
+    expect(report.diagnostics.map((d: { rule: string; line: number }) => `${d.line} ${d.rule}`)).toEqual([
+      '1 urunc-missing-key',
+      '1 urunc-missing-key',
+      '2 urunc-unknown-value',
+    ]);
+    expect(r.stderr.toString().split('\n').at(-2)).toBe('3 errors, 0 warnings');
   });
 });
 

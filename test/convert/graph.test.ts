@@ -4,22 +4,10 @@ import type { BuildInput, ResolvedImage } from '../../src/convert/api.js';
 import { PunchError } from '../../src/diagnostics.js';
 import { decodeDefinition, encodeDefinition } from '../../src/llb/index.js';
 import type { ImageConfig } from '../../src/oci/types.js';
-import type { Platform } from '../../src/platform.js';
 import { parseUruncJson } from '../../src/urunc/index.js';
+import type { Platform } from '../../src/platform.js';
+import { amd64, input } from './input.js';
 
-const amd64: Platform = { os: 'linux', architecture: 'amd64' };
-
-function input(text: string, over: Partial<BuildInput> = {}): BuildInput {
-  return {
-    file: 'Containerfile',
-    text,
-    buildArgs: {},
-    labels: {},
-    defaultPlatform: amd64,
-    context: { name: 'context', sessionId: 'SESSION', excludePatterns: [] },
-    ...over,
-  };
-}
 
 const unikraft = `FROM scratch
 COPY kernel /unikernel/kernel

@@ -4,22 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/convert/index.js';
 import type { BuildInput } from '../../src/convert/api.js';
 import { PunchError, formatDiagnostic } from '../../src/diagnostics.js';
-import type { Platform } from '../../src/platform.js';
 import { parseUruncJson } from '../../src/urunc/index.js';
+import { input } from './input.js';
 
-const amd64: Platform = { os: 'linux', architecture: 'amd64' };
-
-function input(text: string, over: Partial<BuildInput> = {}): BuildInput {
-  return {
-    file: 'Containerfile',
-    text,
-    buildArgs: {},
-    labels: {},
-    defaultPlatform: amd64,
-    context: { name: 'context', sessionId: 'SESSION', excludePatterns: [] },
-    ...over,
-  };
-}
 
 const unikraft = `FROM scratch
 COPY kernel /unikernel/kernel

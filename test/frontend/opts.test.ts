@@ -99,3 +99,19 @@ describe('typed frontend options', () => {
     });
   }
 });
+
+describe('urunc-version opt', () => {
+  it('selects the urunc release to check against', () => {
+    expect(parseFrontendOptions({ 'urunc-version': 'v0.7.0' }).uruncVersion).toBe('v0.7.0');
+  });
+
+  it('is absent when not given (the build argument or the newest release then decides)', () => {
+    expect(parseFrontendOptions({}).uruncVersion).toBeUndefined();
+  });
+
+  it('an unknown release fails the build naming the known ones', () => {
+    expect(() => parseFrontendOptions({ 'urunc-version': 'v2' })).toThrow(
+      new FrontendError('unknown urunc release "v2" (option urunc-version): punch knows v0.5.0, v0.6.0, v0.7.0, v0.8.0, main; the default is v0.8.0'),
+    );
+  });
+});

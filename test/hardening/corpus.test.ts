@@ -73,7 +73,7 @@ describe('bytes that are not UTF-8 text', () => {
     expect({ code: r.code, stdout: r.stdout.length, stderr: r.stderr }).toEqual({
       code: 1,
       stdout: 0,
-      stderr: `kernel:1:8: error: NUL byte in the Containerfile: it must be text (does -f name a binary file?)\n`,
+      stderr: `kernel:1:8: error: NUL byte in the Containerfile: it must be text (does -f name a binary file?)\n1 error, 0 warnings\n`,
     });
   });
 });

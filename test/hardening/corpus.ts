@@ -82,7 +82,11 @@ export function ok(dir: string, ...args: string[]): Uint8Array {
   return new Uint8Array(r.stdout);
 }
 
+/** Exit 1, no output, `stderr` listed, then the count of what it lists as the last line. */
 export function fails(dir: string, stderr: string) {
   const r = llb(dir);
-  expect({ code: r.code, stdout: r.stdout.length, stderr: r.stderr }).toEqual({ code: 1, stdout: 0, stderr });
+  const errors = stderr.split('\n').filter((l) => l.includes(': error: ')).length;
+  const warnings = stderr.split('\n').filter((l) => l.includes(': warning: ')).length;
+  const count = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`;
+  expect({ code: r.code, stdout: r.stdout.length, stderr: r.stderr }).toEqual({ code: 1, stdout: 0, stderr: stderr + count });
 }

@@ -133,7 +133,7 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
   },
   {
     name: 'the old name hyperlight is a warning naming hyperlight-unikraft',
-    labels: withLabels(hv('hyperlight')),
+    labels: withLabels(hv('hyperlight'), fileLabel(5, 'initrd', '/unikernel/initrd.cpio')),
     expected: [
       'Containerfile:3:38: warning: hypervisor "hyperlight" is the old name of "hyperlight-unikraft" (renamed in v0.8.0): urunc v0.8.0 starts only "hyperlight-unikraft"; write com.urunc.unikernel.hypervisor=hyperlight-unikraft [urunc-renamed-value]',
     ],
@@ -386,6 +386,107 @@ const rows: { name: string; labels: LabelInput[]; ctx?: Partial<UruncContext>; e
     expected: [
       'Containerfile:1:1: warning: label com.urunc.unikernel.unikernelType is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do) [urunc-missing-key]',
       'Containerfile:1:1: warning: label com.urunc.unikernel.hypervisor is not set in this file: the base image must carry it, which punch cannot check without resolving the base (punch build and the frontend do) [urunc-missing-key]',
+    ],
+  },
+  {
+    name: 'hyperlight-unikraft without an initrd is an error (v0.8.0 starts it only with one)',
+    labels: withLabels(hv('hyperlight-unikraft')),
+    expected: [
+      'Containerfile:3:38: error: urunc v0.8.0 starts hyperlight-unikraft only with an initrd: add LABEL com.urunc.unikernel.initrd=/path/to/initrd and COPY it there [urunc-missing-key]',
+    ],
+  },
+  {
+    name: 'hyperlight-unikraft with an initrd is accepted',
+    labels: withLabels(hv('hyperlight-unikraft'), fileLabel(5, 'initrd', '/unikernel/initrd.cpio')),
+    expected: [],
+  },
+  {
+    name: 'a value no release accepts is an error on every release (v0.5.0 lists its own values)',
+    labels: withLabels(hv('xen')),
+    ctx: { release: release('v0.5.0') },
+    expected: ['Containerfile:3:38: error: unknown hypervisor "xen": urunc v0.5.0 accepts spt, hvt, qemu, firecracker, hedge [urunc-unknown-value]'],
+  },
+  {
+    name: 'the old name hyperlight on a release that knows neither name is a warning naming where the new one is accepted',
+    labels: withLabels(hv('hyperlight')),
+    ctx: { release: release('v0.7.0') },
+    expected: [
+      'Containerfile:3:38: warning: hypervisor "hyperlight" is the old name of "hyperlight-unikraft", which urunc accepts from v0.8.0; your selection is v0.7.0, which knows neither [urunc-renamed-value]',
+    ],
+  },
+  {
+    name: 'a pair a release without pair checks would try is a warning naming the releases that refuse it',
+    labels: withLabels(type('rumprun')),
+    ctx: { release: release('v0.7.0') },
+    expected: [
+      'Containerfile:2:41: warning: urunc from v0.8.0 refuses the pair qemu rumprun (unsupported guest monitor pair); your selection v0.7.0 does not check pairs, but the guest may not boot on that monitor [urunc-unsupported-pair]',
+    ],
+  },
+  {
+    name: 'a path the 2026 rules refuse is a warning on a release without path rules, naming those that refuse it',
+    labels: withLabels(bin('/unikernel//kernel')),
+    ctx: { release: release('v0.6.0') },
+    expected: [
+      'Containerfile:4:34: warning: com.urunc.unikernel.binary "/unikernel//kernel" is not a clean path: write "/unikernel/kernel" (urunc from v0.8.0 refuses it; your selection v0.6.0 does not check paths) [urunc-path]',
+    ],
+  },
+  {
+    name: 'a relative path is an error on v0.5.0, which makes paths relative to /',
+    labels: withLabels(bin('unikernel/kernel')),
+    ctx: { release: release('v0.5.0') },
+    expected: [
+      'Containerfile:4:34: error: com.urunc.unikernel.binary "unikernel/kernel" is relative: urunc v0.5.0 makes it relative to "/" and fails on a relative path; write "/unikernel/kernel" [urunc-relative-path]',
+    ],
+  },
+  {
+    name: 'mountRootfs that does not parse is a warning on a release that ignores a bad value',
+    labels: withLabels(fileLabel(5, 'mountRootfs', 'yes')),
+    ctx: { release: release('v0.7.0') },
+    expected: [
+      'Containerfile:5:39: warning: com.urunc.unikernel.mountRootfs "yes" is not a boolean (urunc v0.7.0 then does not mount the rootfs): write true or false (urunc parses it with Go strconv.ParseBool) [urunc-bool-value]',
+    ],
+  },
+  {
+    name: 'mountRootfs on v0.5.0, which reads useDMBlock instead, is a warning naming the releases that read it',
+    labels: withLabels(fileLabel(5, 'mountRootfs', 'true')),
+    ctx: { release: release('v0.5.0') },
+    expected: [
+      'Containerfile:5:7: warning: label com.urunc.unikernel.mountRootfs is read by urunc from v0.6.0; your selection v0.5.0 ignores it [urunc-release-key]',
+    ],
+  },
+  {
+    name: 'solo5NetDev on a release that does not read it is a warning, its value unchecked',
+    labels: withLabels(fileLabel(5, 'solo5NetDev', 'tap-0')),
+    ctx: { release: release('v0.7.0') },
+    expected: [
+      'Containerfile:5:7: warning: label com.urunc.unikernel.solo5NetDev is read by urunc from v0.8.0; your selection v0.7.0 ignores it [urunc-release-key]',
+    ],
+  },
+  {
+    name: 'unikernelVersion over 4096 bytes is not checked by a release that does not bound it',
+    labels: withLabels(fileLabel(5, 'unikernelVersion', 'é'.repeat(2049))),
+    ctx: { release: release('v0.7.0') },
+    expected: [],
+  },
+  {
+    name: 'v0.5.0 with a rumprun guest and no useDMBlock warns that devmapper is the default',
+    labels: [type('rumprun'), hv('hvt'), bin('/unikernel/kernel')],
+    ctx: { release: release('v0.5.0') },
+    expected: [
+      'Containerfile:2:41: warning: urunc v0.5.0 treats a missing com.urunc.unikernel.useDMBlock as true and boots a rumprun guest from the devmapper snapshot: on the default overlayfs snapshotter it fails ("failed to stat dev overlay"); add LABEL com.urunc.unikernel.useDMBlock=false unless you use devmapper [urunc-dmblock-default]',
+    ],
+  },
+  {
+    name: 'v0.5.0 with useDMBlock set gives no devmapper warning',
+    labels: [type('rumprun'), hv('hvt'), bin('/unikernel/kernel'), fileLabel(5, 'useDMBlock', 'false')],
+    ctx: { release: release('v0.5.0') },
+    expected: [],
+  },
+  {
+    name: 'the version key of urunc\'s 2024 docs is a warning suggesting unikernelVersion',
+    labels: withLabels(fileLabel(5, 'version', '0.17.0')),
+    expected: [
+      'Containerfile:5:7: warning: unknown label com.urunc.unikernel.version: urunc does not read it; did you mean com.urunc.unikernel.unikernelVersion? [urunc-unknown-key]',
     ],
   },
   {
