@@ -1,8 +1,16 @@
 // Proves the engines the setup started: each is the Docker it claims to be, on its own bridge (never
 // docker0), with its own containerd; Docker 26 has buildx and keeps images in containerd's store.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { engines, hasEngine, onEachEngine } from './engine.js';
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return ''; // the process ended meanwhile
+  }
+}
 
 interface DockerInfo {
   ServerVersion: string;
@@ -29,9 +37,12 @@ onEachEngine((engine) => {
 
   test('runs its own containerd, under its own exec root', () => {
     const pid = engine.dockerdPid();
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    const containerd = children.map((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0')).find((argv) => argv[0]?.endsWith('containerd'));
-    expect(containerd?.join(' ')).toContain(`${engine.name}/exec/containerd/containerd.toml`);
+    const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      const stat = readText(`/proc/${p}/stat`);
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(pid);
+    });
+    const argv = children.map((c) => readText(`/proc/${c}/cmdline`).split('\0')).filter((a) => a[0]?.endsWith('containerd'));
+    expect(argv.map((a) => a.join(' '))).toEqual([expect.stringContaining(`${engine.name}/exec/containerd/containerd.toml`)]);
   });
 });
 

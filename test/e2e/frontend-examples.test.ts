@@ -1,8 +1,8 @@
-// Every example of examples/ built by `docker build` on Docker 20.10 (BuildKit v0.8) through the punch
-// frontend (`#syntax=`): the image holds exactly the files asked for plus /urunc.json, and its config
-// is what urunc reads.
+// Every example of examples/ built by `docker build` through the punch frontend (`#syntax=`) on every
+// engine (Docker 20.10's BuildKit v0.8; Docker 26 through buildx): the image holds exactly the files
+// asked for plus /urunc.json, and its config is what urunc reads.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { imageInspect, imageRootfs, type ImageInspect, type Rootfs } from './engine.js';
+import { imageInspect, imageRootfs, onEachEngine, type ImageInspect, type Rootfs } from './engine.js';
 import {
   URUNC,
   decodeUruncJson,
@@ -35,159 +35,161 @@ function expectUruncImage(b: Built): void {
   expect(decodeUruncJson(b.fs)).toEqual(uruncLabels(b.image.Config.Labels));
 }
 
-describe('examples/unikraft-qemu-nginx', () => {
-  const uruncValues = {
-    [`${URUNC}binary`]: '/unikernel/kernel',
-    [`${URUNC}cmdline`]: 'nginx -c /nginx/conf/nginx.conf',
-    [`${URUNC}hypervisor`]: 'qemu',
-    [`${URUNC}initrd`]: '/unikernel/initrd',
-    [`${URUNC}unikernelType`]: 'unikraft',
-    [`${URUNC}unikernelVersion`]: '0.17.0',
-  };
-  let b: Built;
-  beforeAll(async () => {
-    b = await buildExample('unikraft-qemu-nginx', 'punch-e2e/examples:unikraft-qemu-nginx');
-  });
-
-  test('holds the kernel, the initrd and /urunc.json, and nothing else', () => {
-    expect(tree(b.fs)).toEqual(
-      expectTree({
-        '/unikernel/kernel': exampleFile('unikraft-qemu-nginx', 'build/app-nginx_qemu-x86_64'),
-        '/unikernel/initrd': exampleFile('unikraft-qemu-nginx', 'data.cpio'),
-        '/urunc.json': uruncJsonNode(uruncValues),
-      }),
-    );
-  });
-
-  test('has the urunc labels, the cmdline derived from CMD, CMD, no Entrypoint, no Env, WorkingDir /', () => {
-    expect(b.image.Config).toEqual({
-      Labels: uruncValues,
-      Entrypoint: null,
-      Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'],
-      Env: [],
-      WorkingDir: '/',
-      User: '',
+onEachEngine(() => {
+  describe('examples/unikraft-qemu-nginx', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/unikernel/kernel',
+      [`${URUNC}cmdline`]: 'nginx -c /nginx/conf/nginx.conf',
+      [`${URUNC}hypervisor`]: 'qemu',
+      [`${URUNC}initrd`]: '/unikernel/initrd',
+      [`${URUNC}unikernelType`]: 'unikraft',
+      [`${URUNC}unikernelVersion`]: '0.17.0',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('unikraft-qemu-nginx', 'punch-e2e/examples:unikraft-qemu-nginx');
     });
-    expectUruncImage(b);
-  });
-});
 
-describe('examples/rumprun-hvt-redis', () => {
-  const uruncValues = {
-    [`${URUNC}binary`]: '/unikernel/redis.hvt',
-    [`${URUNC}cmdline`]: 'redis-server /data/conf/redis.conf',
-    [`${URUNC}hypervisor`]: 'hvt',
-    [`${URUNC}mountRootfs`]: 'true',
-    [`${URUNC}unikernelType`]: 'rumprun',
-  };
-  let b: Built;
-  beforeAll(async () => {
-    b = await buildExample('rumprun-hvt-redis', 'punch-e2e/examples:rumprun-hvt-redis');
-  });
-
-  test('holds the unikernel, its config file and /urunc.json, and nothing else', () => {
-    expect(tree(b.fs)).toEqual(
-      expectTree({
-        '/unikernel/redis.hvt': exampleFile('rumprun-hvt-redis', 'redis.hvt'),
-        '/data/conf/redis.conf': exampleFile('rumprun-hvt-redis', 'redis.conf'),
-        '/urunc.json': uruncJsonNode(uruncValues),
-      }),
-    );
-  });
-
-  test('has the urunc labels, CMD, no Entrypoint, no Env, WorkingDir /', () => {
-    expect(b.image.Config).toEqual({
-      Labels: uruncValues,
-      Entrypoint: null,
-      Cmd: ['redis-server', '/data/conf/redis.conf'],
-      Env: [],
-      WorkingDir: '/',
-      User: '',
+    test('holds the kernel, the initrd and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/unikernel/kernel': exampleFile('unikraft-qemu-nginx', 'build/app-nginx_qemu-x86_64'),
+          '/unikernel/initrd': exampleFile('unikraft-qemu-nginx', 'data.cpio'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
     });
-    expectUruncImage(b);
-  });
-});
 
-describe('examples/linux-firecracker-block', () => {
-  const uruncValues = {
-    [`${URUNC}binary`]: '/boot/vmlinux',
-    [`${URUNC}blkMntPoint`]: '/',
-    [`${URUNC}block`]: '/disk/rootfs.ext4',
-    [`${URUNC}cmdline`]: '/sbin/init console=ttyS0',
-    [`${URUNC}hypervisor`]: 'firecracker',
-    [`${URUNC}unikernelType`]: 'linux',
-  };
-  let b: Built;
-  beforeAll(async () => {
-    b = await buildExample('linux-firecracker-block', 'punch-e2e/examples:linux-firecracker-block');
-  });
-
-  test('holds the kernel, the block image and /urunc.json, and nothing else', () => {
-    expect(tree(b.fs)).toEqual(
-      expectTree({
-        '/boot/vmlinux': exampleFile('linux-firecracker-block', 'vmlinux'),
-        '/disk/rootfs.ext4': exampleFile('linux-firecracker-block', 'rootfs.ext4'),
-        '/urunc.json': uruncJsonNode(uruncValues),
-      }),
-    );
-  });
-
-  test('has the urunc labels, ENTRYPOINT and CMD, the cmdline joining both', () => {
-    expect(b.image.Config).toEqual({
-      Labels: uruncValues,
-      Entrypoint: ['/sbin/init'],
-      Cmd: ['console=ttyS0'],
-      Env: [],
-      WorkingDir: '/',
-      User: '',
+    test('has the urunc labels, the cmdline derived from CMD, CMD, no Entrypoint, no Env, WorkingDir /', () => {
+      expect(b.image.Config).toEqual({
+        Labels: uruncValues,
+        Entrypoint: null,
+        Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'],
+        Env: [],
+        WorkingDir: '/',
+        User: '',
+      });
+      expectUruncImage(b);
     });
-    expectUruncImage(b);
-  });
-});
-
-describe('examples/unikraft-catalog-nginx on a Unikraft-style index in the local registry', () => {
-  const baseLabels = { 'org.unikraft.catalog': 'nginx' };
-  const uruncValues = {
-    [`${URUNC}binary`]: '/unikraft/bin/kernel',
-    [`${URUNC}cmdline`]: 'nginx -c /nginx/conf/nginx.conf',
-    [`${URUNC}hypervisor`]: 'qemu',
-    [`${URUNC}initrd`]: '/unikraft/bin/initrd',
-    [`${URUNC}unikernelType`]: 'unikraft',
-  };
-  let b: Built;
-  beforeAll(async () => {
-    const base = await publishUnikraftIndex(
-      'unikraft/nginx:1.15',
-      [
-        { os: 'qemu', kernel: 'nginx kernel for qemu/x86_64\n', initrd: 'initrd (qemu)\n' },
-        { os: 'fc', kernel: 'nginx kernel for firecracker/x86_64\n', initrd: 'initrd (fc)\n' },
-      ],
-      { env: ['UKARCH=x86_64'], labels: baseLabels },
-    );
-    b = await buildExample('unikraft-catalog-nginx', 'punch-e2e/examples:unikraft-catalog-nginx', { BASE: base.ref });
   });
 
-  test('holds the qemu manifest’s kernel and initrd, and /urunc.json, and nothing else', () => {
-    expect(tree(b.fs)).toEqual(
-      expectTree({
-        '/unikraft': dirNode(),
-        '/unikraft/bin': dirNode(),
-        '/unikraft/bin/kernel': fileNode('nginx kernel for qemu/x86_64\n'),
-        '/unikraft/bin/initrd': fileNode('initrd (qemu)\n'),
-        '/urunc.json': uruncJsonNode(uruncValues),
-      }),
-    );
-  });
-
-  test('inherits the base Env and labels, binary defaults to /unikraft/bin/kernel, and the image is linux/amd64', () => {
-    expect(b.image.Config).toEqual({
-      Labels: { ...baseLabels, ...uruncValues },
-      Entrypoint: null,
-      Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'],
-      Env: ['UKARCH=x86_64'],
-      WorkingDir: '',
-      User: '',
+  describe('examples/rumprun-hvt-redis', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/unikernel/redis.hvt',
+      [`${URUNC}cmdline`]: 'redis-server /data/conf/redis.conf',
+      [`${URUNC}hypervisor`]: 'hvt',
+      [`${URUNC}mountRootfs`]: 'true',
+      [`${URUNC}unikernelType`]: 'rumprun',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('rumprun-hvt-redis', 'punch-e2e/examples:rumprun-hvt-redis');
     });
-    expectUruncImage(b);
+
+    test('holds the unikernel, its config file and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/unikernel/redis.hvt': exampleFile('rumprun-hvt-redis', 'redis.hvt'),
+          '/data/conf/redis.conf': exampleFile('rumprun-hvt-redis', 'redis.conf'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('has the urunc labels, CMD, no Entrypoint, no Env, WorkingDir /', () => {
+      expect(b.image.Config).toEqual({
+        Labels: uruncValues,
+        Entrypoint: null,
+        Cmd: ['redis-server', '/data/conf/redis.conf'],
+        Env: [],
+        WorkingDir: '/',
+        User: '',
+      });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/linux-firecracker-block', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/boot/vmlinux',
+      [`${URUNC}blkMntPoint`]: '/',
+      [`${URUNC}block`]: '/disk/rootfs.ext4',
+      [`${URUNC}cmdline`]: '/sbin/init console=ttyS0',
+      [`${URUNC}hypervisor`]: 'firecracker',
+      [`${URUNC}unikernelType`]: 'linux',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('linux-firecracker-block', 'punch-e2e/examples:linux-firecracker-block');
+    });
+
+    test('holds the kernel, the block image and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/boot/vmlinux': exampleFile('linux-firecracker-block', 'vmlinux'),
+          '/disk/rootfs.ext4': exampleFile('linux-firecracker-block', 'rootfs.ext4'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('has the urunc labels, ENTRYPOINT and CMD, the cmdline joining both', () => {
+      expect(b.image.Config).toEqual({
+        Labels: uruncValues,
+        Entrypoint: ['/sbin/init'],
+        Cmd: ['console=ttyS0'],
+        Env: [],
+        WorkingDir: '/',
+        User: '',
+      });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/unikraft-catalog-nginx on a Unikraft-style index in the local registry', () => {
+    const baseLabels = { 'org.unikraft.catalog': 'nginx' };
+    const uruncValues = {
+      [`${URUNC}binary`]: '/unikraft/bin/kernel',
+      [`${URUNC}cmdline`]: 'nginx -c /nginx/conf/nginx.conf',
+      [`${URUNC}hypervisor`]: 'qemu',
+      [`${URUNC}initrd`]: '/unikraft/bin/initrd',
+      [`${URUNC}unikernelType`]: 'unikraft',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      const base = await publishUnikraftIndex(
+        'unikraft/nginx:1.15',
+        [
+          { os: 'qemu', kernel: 'nginx kernel for qemu/x86_64\n', initrd: 'initrd (qemu)\n' },
+          { os: 'fc', kernel: 'nginx kernel for firecracker/x86_64\n', initrd: 'initrd (fc)\n' },
+        ],
+        { env: ['UKARCH=x86_64'], labels: baseLabels },
+      );
+      b = await buildExample('unikraft-catalog-nginx', 'punch-e2e/examples:unikraft-catalog-nginx', { BASE: base.ref });
+    });
+
+    test('holds the qemu manifest’s kernel and initrd, and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/unikraft': dirNode(),
+          '/unikraft/bin': dirNode(),
+          '/unikraft/bin/kernel': fileNode('nginx kernel for qemu/x86_64\n'),
+          '/unikraft/bin/initrd': fileNode('initrd (qemu)\n'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('inherits the base Env and labels, binary defaults to /unikraft/bin/kernel, and the image is linux/amd64', () => {
+      expect(b.image.Config).toEqual({
+        Labels: { ...baseLabels, ...uruncValues },
+        Entrypoint: null,
+        Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'],
+        Env: ['UKARCH=x86_64'],
+        WorkingDir: '',
+        User: '',
+      });
+      expectUruncImage(b);
+    });
   });
 });

@@ -16,7 +16,7 @@ import {
   syntaxLine,
   type PublishedIndex,
 } from './frontend-support.js';
-import { makeContext } from './engine.js';
+import { makeContext, onEachEngine } from './engine.js';
 
 type Json = ReturnType<typeof opToJSON>;
 
@@ -146,33 +146,35 @@ const cases: Case[] = [
   },
 ];
 
-describe('the Definition the frontend solves equals `punch llb` for the same input', () => {
-  test.each(cases)('$name', async (c) => {
-    const context = c.context();
-    const file = c.file ?? 'Containerfile';
-    const buildArgs = c.buildArgs?.() ?? {};
-    const labels = c.labels ?? {};
-    const r = await punchBuildOk({ context, file, tag: 'punch-e2e/llb:case', buildArgs, labels, ...(c.target ? { target: c.target } : {}) });
-    const args = ['llb', '-f', join(context, file), '.'];
-    for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
-    for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-    if (c.target) args.push('--target', c.target);
-    const printed = await punchStdout(args, context);
+onEachEngine(() => {
+  describe('the Definition the frontend solves equals `punch llb` for the same input', () => {
+    test.each(cases)('$name', async (c) => {
+      const context = c.context();
+      const file = c.file ?? 'Containerfile';
+      const buildArgs = c.buildArgs?.() ?? {};
+      const labels = c.labels ?? {};
+      const r = await punchBuildOk({ context, file, tag: 'punch-e2e/llb:case', buildArgs, labels, ...(c.target ? { target: c.target } : {}) });
+      const args = ['llb', '-f', join(context, file), '.'];
+      for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
+      for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
+      if (c.target) args.push('--target', c.target);
+      const printed = await punchStdout(args, context);
 
-    const solved = normalise(solvedDefinition(r));
-    const expected = normalise(printed);
-    expect(solved.graph).toEqual(expected.graph);
-    expect(solved.ops).toBe(expected.ops);
-    // The context source names the build's session inside BuildKit and a stable id in `punch llb`.
-    if (c.noContext) {
-      expect([solved.identity, expected.identity]).toEqual([{}, {}]);
-    } else {
-      expect(Object.keys(solved.identity).sort()).toEqual(['local.session', 'source.local.sessionid']);
-      expect(solved.identity['local.session']).toMatch(/^\w{20,}$/);
-      expect(Object.keys(expected.identity).sort()).toEqual(['local.unique', 'source.local.unique']);
-    }
-    // An image base is pinned to what BuildKit resolved: for the catalog, the index pushed.
-    expect(expected.pins).toEqual([]);
-    expect(solved.pins).toEqual(c.pinned ? [catalog.digest] : []);
+      const solved = normalise(solvedDefinition(r));
+      const expected = normalise(printed);
+      expect(solved.graph).toEqual(expected.graph);
+      expect(solved.ops).toBe(expected.ops);
+      // The context source names the build's session inside BuildKit and a stable id in `punch llb`.
+      if (c.noContext) {
+        expect([solved.identity, expected.identity]).toEqual([{}, {}]);
+      } else {
+        expect(Object.keys(solved.identity).sort()).toEqual(['local.session', 'source.local.sessionid']);
+        expect(solved.identity['local.session']).toMatch(/^\w{20,}$/);
+        expect(Object.keys(expected.identity).sort()).toEqual(['local.unique', 'source.local.unique']);
+      }
+      // An image base is pinned to what BuildKit resolved: for the catalog, the index pushed.
+      expect(expected.pins).toEqual([]);
+      expect(solved.pins).toEqual(c.pinned ? [catalog.digest] : []);
+    });
   });
 });

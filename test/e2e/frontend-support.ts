@@ -55,9 +55,38 @@ export async function punchBuildOk(o: PunchBuildOptions): Promise<PunchBuild> {
   return r;
 }
 
-/** The daemon log without dockerd's own `time=...` lines: what the frontend wrote. */
+/**
+ * The daemon log without dockerd's own lines (`time=...`, and Go's `2006/01/02 15:04:05 ...` log
+ * lines, such as Docker 26's http2 server noise): what the frontend wrote.
+ */
 export function frontendLines(log: string): string {
-  return log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('time=')).join('\n');
+  return log
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('time=') && !/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(l))
+    .join('\n');
+}
+
+/**
+ * The last line `docker build` prints for an error the frontend (or BuildKit under it) returned:
+ * BuildKit v0.8 wraps the message in both frontends' names and the gRPC status; buildx prints it
+ * after `ERROR: failed to solve: `.
+ */
+export function solveError(message: string): string {
+  const prefix = currentEngine().info.buildx
+    ? 'ERROR: failed to solve: '
+    : 'failed to solve with frontend dockerfile.v0: failed to solve with frontend gateway.v0: rpc error: code = Unknown desc = ';
+  return prefix + message;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** BuildKit's error for a COPY source missing from the context (`path` absolute), as solveError prints it. */
+export function missingSourceError(path: string): RegExp {
+  const quoted = escapeRegExp(JSON.stringify(path));
+  const message = currentEngine().info.buildx
+    ? `failed to compute cache key: failed to calculate checksum of ref \\S+: ${quoted}: not found`
+    : `failed to compute cache key: ${quoted} not found: not found`;
+  return new RegExp(`^${escapeRegExp(solveError(''))}${message}$`);
 }
 
 /** The error `docker build` printed last (its last non-empty line). */
