@@ -11,6 +11,7 @@ import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig, type I
 import type { Platform } from '../platform.js';
 import { nodeStream, nodeStreamPromises } from '../builtins.js';
 import { sha256Digest } from '../sha256.js';
+import { makeParentDirs, removeMadeDirs } from './dest.js';
 import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer, writeNewFile } from './layer.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
 import type { LayerBlob, LayerEntry, LayerSpec } from './types.js';
@@ -371,8 +372,14 @@ export async function exportImage(images: readonly PlatformImage[], output: Outp
   }
   const name = nameAnnotations(opts.name);
   opts.signal?.throwIfAborted();
-  if (output.type === 'oci-layout') return exportLayout(images, output.dest, name, opts);
-  return exportArchive(images, output, name, opts);
+  const made = makeParentDirs(output.dest);
+  try {
+    if (output.type === 'oci-layout') return await exportLayout(images, output.dest, name, opts);
+    return await exportArchive(images, output, name, opts);
+  } catch (e) {
+    removeMadeDirs(made);
+    throw e;
+  }
 }
 
 function result(built: Built): ExportResult {

@@ -146,6 +146,29 @@ describe('punch build interrupted', () => {
   }, 60_000);
 });
 
+describe('punch build interrupted while writing into folders it made', () => {
+  it('exits 130 and removes those folders again: nothing is left behind', async () => {
+    const ctx = context({ Containerfile: `FROM scratch\nCOPY big.img /unikernel/app.hvt\n${RUMPRUN}` });
+    writeFileSync(join(ctx, 'big.img'), '');
+    truncateSync(join(ctx, 'big.img'), 1024 * 1024 * 1024);
+    const out = join(ctx, 'out');
+    mkdirSync(out);
+    const child = spawn(process.execPath, [bundle, 'build', '--progress=plain', '-t', 'big:1', '--output', `type=oci,dest=${join(out, 'new', 'dir', 'big.tar')}`, ctx], {
+      cwd: ctx,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PUNCH_CACHE_DIR: join(ctx, '.cache'), TMPDIR: ctx },
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+      if (stderr.includes('#punch') && stderr.includes(' write oci ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 100);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    expect(readdirSync(out)).toEqual([]);
+  }, 60_000);
+});
+
 describe('punch build FROM oci-layout://', () => {
   it('reads a relative layout in the context and inherits its files and labels', async () => {
     const dir = context({ 'app.hvt': 'kernel', Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\n${RUMPRUN}CMD ["app"]\n` });
@@ -184,5 +207,29 @@ describe('punch build --urunc', () => {
 
   it('takes the release from --build-arg PUNCH_URUNC_VERSION too', async () => {
     expect((await annotations(['--build-arg', 'PUNCH_URUNC_VERSION=v0.5.0']))[`${U}hypervisor`]).toBe('aHZ0');
+  });
+});
+
+describe('punch build --output dest inside folders that do not exist yet', () => {
+  const ok = () => context({ 'app.hvt': 'kernel', Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\n${RUMPRUN}` });
+
+  it.each([
+    ['oci', 'x.tar'],
+    ['docker', 'x.tar'],
+    ['oci-layout', 'layout'],
+  ])('type=%s: the missing folders are made, and they hold only the output', async (type, name) => {
+    const dir = ok();
+    const r = await punchIn(dir, ['build', '--progress=quiet', '-t', 'app:1', '--output', `type=${type},dest=some/new/dir/${name}`, '.']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'some', 'new', 'dir'))).toEqual([name]);
+  });
+
+  it('a file where a folder must go: exit 1 with an error naming the destination and that file', async () => {
+    const dir = ok();
+    writeFileSync(join(dir, 'some'), 'a file\n');
+    const r = await punchIn(dir, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=some/dir/x.tar', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`punch: output ${join(dir, 'some', 'dir', 'x.tar')}: ${join(dir, 'some')} is a file, not a folder; choose another dest\n`);
   });
 });
