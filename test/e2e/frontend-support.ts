@@ -164,22 +164,22 @@ export function uruncJsonNode(values: Record<string, string>): FsNode {
 const derivedImages = new Map<string, Promise<string>>();
 
 /**
- * The frontend image with `env` added to its Env, tagged `punch-e2e/punch:<name>`: how tests turn on
- * the frontend's opt-in debug hooks. Built once per name, kept in the local image store (Docker 20.10
- * runs a local `#syntax=` image without pulling).
+ * The frontend image with `env` added to its Env, pushed as `<registry>/punch-e2e/punch:<name>`: how
+ * tests turn on the frontend's opt-in debug hooks. Built once per name and served by the loopback
+ * registry, so every engine can run it as a `#syntax=` image, whichever engine built it.
  */
 export function frontendWithEnv(name: string, env: Record<string, string>): Promise<string> {
-  const key = `${currentEngine().name} ${name}`; // each engine's image store has its own copy
-  let image = derivedImages.get(key);
+  let image = derivedImages.get(name);
   if (!image) {
     image = (async () => {
-      const tag = `punch-e2e/punch:${name}`;
+      const tag = `${e2e().registry}/punch-e2e/punch:${name}`;
       const lines = Object.entries(env).map(([k, v]) => `ENV ${k}=${v}\n`);
       const context = makeContext({ Dockerfile: `FROM ${e2e().frontendImage}\n${lines.join('')}` });
       await dockerBuild({ context, tag, check: true });
+      await docker(['push', tag], { check: true, timeoutMs: 5 * 60_000 });
       return tag;
     })();
-    derivedImages.set(key, image);
+    derivedImages.set(name, image);
   }
   return image;
 }
