@@ -2,6 +2,7 @@
 // the engine's capabilities (from Ping) deciding which optional calls and fields are used at all.
 import { fsutil, google, moby, pb } from '../gen/pb.js';
 import { normalizePlatform, type Platform } from '../platform.js';
+import type { CacheImportOpts } from './cache-imports.js';
 import type { UnaryCaller } from './transport.js';
 
 const gw = moby.buildkit.v1.frontend;
@@ -101,17 +102,29 @@ export interface WarnOptions {
   ranges?: pb.Range.$Properties[];
 }
 
+/** What every Solve of a session carries, whoever makes it. */
+export type SolveDefaults = CacheImportOpts;
+
+const NO_DEFAULTS: SolveDefaults = { imports: [], frontendOpt: {} };
+
+export interface ConnectOptions {
+  pingTimeoutMs?: number;
+  /** The build's cache imports, sent on every Solve (the engine looks cache up only where named). */
+  solveDefaults?: SolveDefaults;
+}
+
 export class LLBBridge {
   private constructor(
     private readonly transport: UnaryCaller,
     /** Capabilities from the Ping made by `connect`. */
     readonly caps: BridgeCaps,
+    private readonly defaults: SolveDefaults,
   ) {}
 
   /** Pings (as every frontend must first) and returns a client that knows the engine's caps. */
-  static async connect(transport: UnaryCaller, options: { pingTimeoutMs?: number } = {}): Promise<LLBBridge> {
+  static async connect(transport: UnaryCaller, options: ConnectOptions = {}): Promise<LLBBridge> {
     const pong = await ping(transport, options.pingTimeoutMs);
-    return new LLBBridge(transport, capsFromPong(pong));
+    return new LLBBridge(transport, capsFromPong(pong), options.solveDefaults ?? NO_DEFAULTS);
   }
 
   /** Ping again (the caps of this client stay those of the first Ping). */
@@ -120,7 +133,7 @@ export class LLBBridge {
   }
 
   async solve(options: SolveOptions): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
-    return solveCall(this.transport, options.definition, options.evaluate === true && this.caps.frontend.has(Cap.solveEvaluate));
+    return solveCall(this.transport, options.definition, options.evaluate === true && this.caps.frontend.has(Cap.solveEvaluate), this.defaults);
   }
 
   async readFile(ref: string, filePath: string, range?: { offset: number; length: number }): Promise<Uint8Array> {
@@ -210,8 +223,11 @@ async function solveCall(
   transport: UnaryCaller,
   definition: pb.Definition.$Properties,
   evaluate: boolean,
+  defaults: SolveDefaults,
 ): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
   const req: moby.buildkit.v1.frontend.SolveRequest.$Properties = { Definition: definition, allowResultReturn: true, allowResultArrayRef: true };
+  if (Object.keys(defaults.frontendOpt).length > 0) req.FrontendOpt = { ...defaults.frontendOpt };
+  if (defaults.imports.length > 0) req.CacheImports = defaults.imports.map((c) => ({ Type: c.type, Attrs: { ...c.attrs } }));
   if (evaluate) req.Evaluate = true;
   const res = gw.SolveResponse.decode(await transport.call('Solve', gw.SolveRequest.encode(req).finish()));
   if (res.result) return res.result;
@@ -223,8 +239,12 @@ async function solveCall(
  * A lazy Solve (no Evaluate) that needs no caps, so it may go out with Ping: the frontend sends its
  * input Solves (local sources, no platform) that way and saves a round trip.
  */
-export function solveBeforePing(transport: UnaryCaller, definition: pb.Definition.$Properties): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
-  return solveCall(transport, definition, false);
+export function solveBeforePing(
+  transport: UnaryCaller,
+  definition: pb.Definition.$Properties,
+  defaults: SolveDefaults = NO_DEFAULTS,
+): Promise<moby.buildkit.v1.frontend.Result.$Properties> {
+  return solveCall(transport, definition, false, defaults);
 }
 
 async function ping(transport: UnaryCaller, timeoutMs = PING_TIMEOUT_MS): Promise<moby.buildkit.v1.frontend.PongResponse> {

@@ -3,6 +3,7 @@
 // punch cannot honour fails here with a message that says so.
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
+import { parseCacheImports, type CacheImportOpts } from './cache-imports.js';
 import { FrontendError } from './errors.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
@@ -26,6 +27,8 @@ export interface FrontendOptions {
   labels: Record<string, string>;
   imageResolveMode: ImageResolveMode;
   noCache: NoCache;
+  /** `cache-imports` and `cache-from`: passed on every Solve. */
+  cacheImports: CacheImportOpts;
   /** BUILDKIT_SESSION_ID: the client session whose dirs `local://` sources read. */
   sessionId?: string;
   /** `urunc-version` opt: the urunc release to check against and write for. */
@@ -93,7 +96,7 @@ function prefixed(opts: Record<string, string>, prefix: string): Record<string, 
 
 /**
  * Typed options from raw opts. Ignored on purpose (informational, or about the engine's side of the
- * build): `source`, `cmdline`, `add-hosts`, `cache-from`, `cache-imports`, `force-network-mode`,
+ * build): `source`, `cmdline`, `add-hosts`, `force-network-mode`,
  * `hostname`, `shm-size`, `ulimit`, `cgroup-parent`, `attest:*`, `frontend.caps`, `context:*`.
  */
 export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string): FrontendOptions {
@@ -125,6 +128,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     labels: prefixed(opts, 'label:'),
     imageResolveMode: parseResolveMode(opts['image-resolve-mode']),
     noCache: parseNoCache(opts['no-cache']),
+    cacheImports: parseCacheImports(opts),
   };
   if (target) result.target = target;
   if (sessionId) result.sessionId = sessionId;

@@ -42,8 +42,10 @@ export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build:
 async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
   const ready = performance.now();
   const transport = connectGrpc(joinStreams(io.input, io.output));
-  const connecting = LLBBridge.connect(transport);
-  const early = solveInputsWithPing(transport, env);
+  // Options that do not parse are reported through Return, once the session is up.
+  const opts = optionsOrUndefined(env);
+  const connecting = LLBBridge.connect(transport, opts ? { solveDefaults: opts.cacheImports } : {});
+  const early = opts ? solveInputsWithPing(transport, opts) : undefined;
   let bridge: LLBBridge;
   let pinged = 0;
   try {
@@ -116,21 +118,19 @@ interface InputRefs {
   ignoreRef: string;
 }
 
-/**
- * Sends the input Solves together with Ping (they need no caps), saving a round trip on every build.
- * Undefined when the options do not parse: the session reports that error through Return.
- */
-function solveInputsWithPing(transport: UnaryCaller, env: NodeJS.ProcessEnv): Promise<InputRefs> | undefined {
-  let opts: FrontendOptions;
+function optionsOrUndefined(env: NodeJS.ProcessEnv): FrontendOptions | undefined {
   try {
-    opts = frontendOptionsFromEnv(env);
+    return frontendOptionsFromEnv(env);
   } catch {
     return undefined;
   }
+}
+
+/** Sends the input Solves together with Ping (they need no caps), saving a round trip on every build. */
+function solveInputsWithPing(transport: UnaryCaller, opts: FrontendOptions): Promise<InputRefs> {
   const defs = inputDefinitions(opts);
-  const refs = Promise.all([solveBeforePing(transport, defs.containerfile.definition), solveBeforePing(transport, defs.contextIgnore.definition)]).then(
-    ([file, ignore]) => ({ fileRef: refOf(file), ignoreRef: refOf(ignore) }),
-  );
+  const solve = (d: typeof defs.containerfile): ReturnType<typeof solveBeforePing> => solveBeforePing(transport, d.definition, opts.cacheImports);
+  const refs = Promise.all([solve(defs.containerfile), solve(defs.contextIgnore)]).then(([file, ignore]) => ({ fileRef: refOf(file), ignoreRef: refOf(ignore) }));
   // Awaited later (or never, if Ping fails): an early failure must not be an unhandled rejection.
   refs.catch(() => undefined);
   return refs;

@@ -12,6 +12,7 @@ const defaults: FrontendOptions = {
   labels: {},
   imageResolveMode: 'default',
   noCache: { kind: 'none' },
+  cacheImports: { imports: [], frontendOpt: {} },
 };
 
 describe('raw opts from BUILDKIT_FRONTEND_OPT_<n>', () => {
@@ -61,12 +62,24 @@ describe('typed frontend options', () => {
     ['no-cache "" means every stage', { 'no-cache': '' }, { noCache: { kind: 'all' } }],
     ['no-cache with stage names', { 'no-cache': 'Build, final' }, { noCache: { kind: 'stages', stages: ['build', 'final'] } }],
     [
+      'cache-imports and cache-from',
+      { 'cache-imports': '[{"Type":"registry","Attrs":{"ref":"r/app:cache"}}]', 'cache-from': 'r/app:1' },
+      {
+        cacheImports: {
+          imports: [
+            { type: 'registry', attrs: { ref: 'r/app:cache' } },
+            { type: 'registry', attrs: { ref: 'r/app:1' } },
+          ],
+          frontendOpt: { 'cache-from': 'r/app:1', 'cache-imports': '[{"Type":"registry","Attrs":{"ref":"r/app:cache"}}]' },
+        },
+      },
+    ],
+    [
       'informational opts are ignored',
       {
         source: 'registry/punch:1',
         cmdline: 'registry/punch:1',
         'add-hosts': '',
-        'cache-from': '',
         'force-network-mode': 'host',
         'attest:provenance': 'mode=min',
         'frontend.caps': 'moby.buildkit.frontend.contexts+forward',

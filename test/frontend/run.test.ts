@@ -339,6 +339,42 @@ describe('the frontend flow on a current BuildKit', () => {
   });
 });
 
+describe('cache imports (--cache-from, --import-cache)', () => {
+  const json = '[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/app:cache"}}]';
+
+  it('go on every Solve the frontend makes: both inputs and the image', async () => {
+    const r = await run({}, envWith(['filename=Containerfile', `cache-imports=${json}`]), stubBuild([]));
+    const solves = r.fake.requests('Solve');
+    expect(solves).toHaveLength(3);
+    for (const s of solves) {
+      expect(s.CacheImports.map((c) => [c.Type, { ...c.Attrs }])).toEqual([['registry', { ref: '127.0.0.1:5000/app:cache' }]]);
+      expect({ ...s.FrontendOpt }).toEqual({ 'cache-imports': json });
+    }
+  });
+
+  it('go on the Solve of every platform', async () => {
+    const r = await run({}, envWith(['filename=Containerfile', 'platform=linux/amd64,linux/arm64', 'cache-from=r/app:1']), stubBuild([]));
+    const solves = r.fake.requests('Solve');
+    expect(solves).toHaveLength(4);
+    expect(solves.map((s) => s.CacheImports.map((c) => c.Attrs?.['ref']))).toEqual([['r/app:1'], ['r/app:1'], ['r/app:1'], ['r/app:1']]);
+  });
+
+  it('are absent from Solve when the build names none', async () => {
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([]));
+    expect(r.fake.requests('Solve').map((s) => [s.CacheImports.length, Object.keys(s.FrontendOpt).length])).toEqual([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
+  it('that do not parse fail the build before anything is solved', async () => {
+    const r = await run({}, envWith(['filename=Containerfile', 'cache-imports=[{']), stubBuild([]));
+    expect(r.fake.calls.map((c) => c.method)).toEqual(['Ping', 'Return']);
+    expect(r.returned.error?.message).toMatch(/^cache-imports option: not JSON/);
+  });
+});
+
 describe('the frontend flow on Docker 20.10 (BuildKit v0.8)', () => {
   it('sends no annotation metadata', async () => {
     const r = await run({ pong: pongV08 }, envWith(['filename=Containerfile']), stubBuild([]));
