@@ -2,29 +2,16 @@
 // diagnostic with a position (never an exception).
 import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { Plan, Stage, StageBase } from '../plan/types.js';
+import type { Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import { expand, pieceRange, Reporter, scopeLookup, type Ctx, type Scope, type StageState } from './context.js';
 import { copyStep, type StageNames } from './copy.js';
 import { readFlags } from './flags.js';
 import * as meta from './metadata.js';
-import { readSource, type RawInstruction } from './source.js';
+import { readSource, type RawInstruction, type SourceFile } from './source.js';
 import { blankWords, quotedWords, splitFlags, type Piece } from './words.js';
 
-export interface PlanOptions {
-  /** Name used in diagnostics. */
-  file: string;
-  /** `--build-arg` values. */
-  buildArgs: Record<string, string>;
-  /** `--target` (stage name). */
-  target?: string;
-  /** For TARGETPLATFORM/TARGETOS/TARGETARCH/TARGETVARIANT. */
-  targetPlatform: Platform;
-  /** For BUILDPLATFORM/BUILDOS/BUILDARCH/BUILDVARIANT. */
-  buildPlatform: Platform;
-  /** Env of a resolved base image (`K=V`), for `$VAR` expansion after FROM. */
-  baseEnv?: (ref: string) => string[] | undefined;
-}
+export type { PlanOptions };
 
 /** Build args Docker defines without an ARG (proxies): never reported as unused. */
 const PROXY_ARGS = new Set(
@@ -286,19 +273,9 @@ function chooseTarget(b: Builder, target: string | undefined): number | undefine
   );
 }
 
-export interface PlanResult {
-  /** Absent when any diagnostic is an error. */
-  plan?: Plan;
-  /**
-   * With errors: what could still be read (the instructions in error left out), so later checks
-   * (urunc labels) can report their problems in the same run. Never built.
-   */
-  partial?: Plan;
-  diagnostics: Diagnostic[];
-}
+export type { PlanResult };
 
-function collect(text: string, opts: PlanOptions): PlanResult {
-  const source = readSource(text);
+function collect(source: SourceFile, opts: PlanOptions): PlanResult {
   const b = new Builder(opts, source.directives.escape);
   for (const p of source.directives.problems) b.report.error(lineRange(p.line + 1), p.message);
   source.instructions
@@ -322,17 +299,36 @@ function collect(text: string, opts: PlanOptions): PlanResult {
   return hasErrors(diagnostics) ? { partial: plan, diagnostics } : { plan, diagnostics };
 }
 
-/** Parses and resolves a Containerfile. `plan` is absent when any diagnostic is an error. */
-export function buildPlan(text: string, opts: PlanOptions): PlanResult {
+/** A Containerfile read into instructions once, planned for each platform (and base Env) from there. */
+export type ParsedContainerfile = { source: SourceFile } | { failure: string };
+
+function internalError(file: string, why: string): Diagnostic[] {
+  return [{ severity: 'error', file, range: lineRange(1), message: `internal error while reading the Containerfile: ${why}` }];
+}
+
+/** Reads the text into directives and instructions; a reader bug is kept and reported by buildPlan. */
+export function parseContainerfile(text: string): ParsedContainerfile {
   try {
-    return collect(text, opts);
+    return { source: readSource(text) };
+  } catch (e) {
+    return { failure: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Parses (unless given a parsed file) and resolves a Containerfile. `plan` is absent when any diagnostic is an error. */
+export function buildPlan(input: string | ParsedContainerfile, opts: PlanOptions): PlanResult {
+  const parsed = typeof input === 'string' ? parseContainerfile(input) : input;
+  if ('failure' in parsed) return { diagnostics: internalError(opts.file, parsed.failure) };
+  try {
+    return collect(parsed.source, opts);
   } catch (e) {
     // A bug, not a user error: still a diagnostic rather than a crash of the caller.
-    const why = e instanceof Error ? e.message : String(e);
-    return {
-      diagnostics: [
-        { severity: 'error', file: opts.file, range: lineRange(1), message: `internal error while reading the Containerfile: ${why}` },
-      ],
-    };
+    return { diagnostics: internalError(opts.file, e instanceof Error ? e.message : String(e)) };
   }
+}
+
+/** The Planner of a Containerfile: its text is read once, however many times it is planned. */
+export function containerfilePlanner(text: string): Planner {
+  const parsed = parseContainerfile(text);
+  return (opts) => buildPlan(parsed, opts);
 }

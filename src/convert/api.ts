@@ -4,6 +4,7 @@ import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Definition } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
+import type { Planner } from '../plan/types.js';
 import type { UruncRelease } from '../urunc/releases.js';
 
 export interface ResolvedImage {
@@ -30,7 +31,10 @@ export interface ContextSource {
 export interface BuildInput {
   /** File name shown in diagnostics, e.g. `Containerfile` or `sub/Containerfile`. */
   file: string;
+  /** The build file's text (Warn shows it; planned as a Containerfile when `planner` is absent). */
   text: string;
+  /** The build file, already read (src/session parses it once for all platforms). */
+  planner?: Planner;
   buildArgs: Record<string, string>;
   /** `--label` / `label:*` values; they override the file's labels. */
   labels: Record<string, string>;

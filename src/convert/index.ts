@@ -1,9 +1,9 @@
 // Plan → LLB graph + image config + urunc metadata: the one place the three ways in share.
-import { buildPlan } from '../containerfile/index.js';
+import { containerfilePlanner } from '../containerfile/index.js';
 import { PunchError, diagnostic, hasErrors, lineRange, ruleDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { marshal, mkfile } from '../llb/index.js';
 import type { Platform } from '../platform.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, Planner } from '../plan/types.js';
 import { DEFAULT_RELEASE, URUNC_VERSION_ARG, findRelease, renderUruncJson, unknownReleaseMessage, type UruncRelease } from '../urunc/index.js';
 import type { BuildGraph, BuildInput } from './api.js';
 import { resolveBases } from './bases.js';
@@ -15,7 +15,7 @@ import { neededStages } from './stages.js';
 import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
 
-export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from './api.js';
+export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type ResolvedImage } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
 
@@ -29,8 +29,8 @@ interface Checking {
 }
 
 /** The plan, or a PunchError listing every problem: the Containerfile's and the urunc checks' of what could be read. */
-async function planOrFail(input: BuildInput, target: Platform, checking: Checking, baseEnv?: (ref: string) => string[] | undefined): Promise<{ plan: Plan; diagnostics: Diagnostic[] }> {
-  const { plan, partial, diagnostics } = buildPlan(input.text, {
+async function planOrFail(input: BuildInput, planner: Planner, target: Platform, checking: Checking, baseEnv?: (ref: string) => string[] | undefined): Promise<{ plan: Plan; diagnostics: Diagnostic[] }> {
+  const { plan, partial, diagnostics } = planner({
     file: input.file,
     buildArgs: input.buildArgs,
     ...(input.target !== undefined ? { target: input.target } : {}),
@@ -82,9 +82,10 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const checking: Checking = { release, ...checkConfig(input) };
   // Pass 1 finds the bases and the labels that decide their platform; pass 2 expands `$VAR`s with the
   // bases' Env, when they bring any.
-  const first = await planOrFail(input, target, checking);
+  const planner = input.planner ?? containerfilePlanner(input.text);
+  const first = await planOrFail(input, planner, target, checking);
   const { bases, warnings } = await resolveBases(first.plan, input.file, target, input.labels, input.resolveImage);
-  const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? await planOrFail(input, target, checking, (ref) => bases.env(ref)) : first;
+  const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? await planOrFail(input, planner, target, checking, (ref) => bases.env(ref)) : first;
 
   const graphs = stageGraphs(plan, input, bases, target);
   const final = plan.stages[plan.target]!;

@@ -1,6 +1,6 @@
 // The build plan: what a Containerfile asks for, after parsing, ARG expansion and stage resolution,
 // before any LLB exists. Pure data; text → plan → graph → bytes.
-import type { SourceRange } from '../diagnostics.js';
+import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Platform } from '../platform.js';
 
 /** A value from the Containerfile (after expansion) with the range it was written at. */
@@ -102,4 +102,37 @@ export interface Plan {
   target: number;
   /** Build args that were given but not declared by any ARG (Docker warns about these). */
   unusedBuildArgs: string[];
+}
+
+/** What planning a build file for one target needs besides the file itself. */
+export interface PlanOptions {
+  /** Name used in diagnostics. */
+  file: string;
+  /** `--build-arg` values. */
+  buildArgs: Record<string, string>;
+  /** `--target` (stage name). */
+  target?: string;
+  /** For TARGETPLATFORM/TARGETOS/TARGETARCH/TARGETVARIANT. */
+  targetPlatform: Platform;
+  /** For BUILDPLATFORM/BUILDOS/BUILDARCH/BUILDVARIANT. */
+  buildPlatform: Platform;
+  /** Env of a resolved base image (`K=V`), for `$VAR` expansion after FROM. */
+  baseEnv?: (ref: string) => string[] | undefined;
+}
+
+/**
+ * A build file already decoded and read, planned once per platform (and again with the bases' Env).
+ * Each kind of build file (Containerfile, bunnyfile) supplies one; everything after it is shared.
+ */
+export type Planner = (opts: PlanOptions) => PlanResult;
+
+export interface PlanResult {
+  /** Absent when any diagnostic is an error. */
+  plan?: Plan;
+  /**
+   * With errors: what could still be read (the instructions in error left out), so later checks
+   * (urunc labels) can report their problems in the same run. Never built.
+   */
+  partial?: Plan;
+  diagnostics: Diagnostic[];
 }
