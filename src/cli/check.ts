@@ -1,11 +1,11 @@
 // `punch check`: validate only, and show what urunc will read.
-import { buildGraph, selectRelease, URUNC_JSON_PATH } from '../convert/index.js';
-import type { BuildGraph } from '../convert/api.js';
+import { selectRelease, URUNC_JSON_PATH, type BuildGraph } from '../convert/index.js';
 import { PunchError, countLine, type Diagnostic } from '../diagnostics.js';
 import { DEFAULT_RULE, type UruncRelease } from '../urunc/index.js';
 import { formatPlatform } from '../platform.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
-import { localBuildInput } from './inputs.js';
+import { planSession } from '../session/index.js';
+import { localSessionInput } from './inputs.js';
 import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 
@@ -95,10 +95,12 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   const plats = platforms(values.platform);
   if (plats.length > 1) throw new UsageError('punch check takes one --platform at a time');
-  const { input } = localBuildInput(localArgs(values, positionals, plats[0], io.env, io.cwd, io.arch));
+  const { input } = localSessionInput(localArgs(values, positionals, plats, io.env, io.cwd, io.arch));
   let graph: BuildGraph;
   try {
-    graph = await buildGraph(input);
+    const planned = await planSession(input);
+    io.report(planned.diagnostics);
+    graph = planned.graphs[0]!;
   } catch (e) {
     if (!(e instanceof PunchError) || !values.json) throw e;
     // With --json the report goes to stdout even when the file fails: CI reads it.
@@ -113,7 +115,6 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     await io.write(`${JSON.stringify(failureReport(input.file, release, e.diagnostics), null, 2)}\n`);
     return 1;
   }
-  io.report(graph.diagnostics);
   await io.write(values.json ? `${JSON.stringify(checkReport(input.file, graph), null, 2)}\n` : text(input.file, graph));
   return 0;
 }

@@ -1,11 +1,10 @@
-// Reads what a local build needs from disk: the Containerfile, .dockerignore, and the context identity.
+// Reads what a local build needs from disk, undecoded: the Containerfile's and the ignore file's bytes
+// and the context identity. src/session decodes and validates them, as it does for the frontend.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { decodeContainerfile } from '../containerfile/index.js';
-import type { BuildInput } from '../convert/api.js';
-import { parseDockerignore } from '../frontend/dockerignore.js';
+import type { SessionInput } from '../session/index.js';
 import type { Platform } from '../platform.js';
 import { UsageError } from './usage-error.js';
 
@@ -18,7 +17,7 @@ export interface LocalBuildArgs {
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   target?: string;
-  platform?: Platform;
+  platforms: Platform[];
   defaultPlatform: Platform;
   unique?: string;
   /** `--urunc VERSION`: the urunc release to check against and write for. */
@@ -46,11 +45,11 @@ function readBytes(path: string, what: string): Uint8Array {
 }
 
 /** `<file>.dockerignore` next to the Containerfile wins over the context's `.dockerignore`, as in BuildKit. */
-export function readIgnorePatterns(containerfile: string, contextDir: string): string[] {
+export function readIgnoreFile(containerfile: string, contextDir: string): Uint8Array | undefined {
   for (const p of [`${containerfile}.dockerignore`, resolve(contextDir, '.dockerignore')]) {
-    if (existsSync(p)) return parseDockerignore(readFileSync(p, 'utf8'));
+    if (existsSync(p)) return readFileSync(p);
   }
-  return [];
+  return undefined;
 }
 
 /** A stable `local.unique`: Go uses a random one; punch derives it from the context directory. */
@@ -58,7 +57,7 @@ export function contextUnique(contextDir: string): string {
   return bytesToHex(sha256(utf8ToBytes(realpathSync(contextDir)))).slice(0, 32);
 }
 
-export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; containerfile: string; contextDir: string } {
+export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string; contextDir: string } {
   const contextDir = resolve(args.cwd, args.context);
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
     throw new UsageError(`build context ${args.context} is not a directory`);
@@ -67,20 +66,18 @@ export function localBuildInput(args: LocalBuildArgs): { input: BuildInput; cont
   const bytes = readBytes(containerfile, 'Containerfile');
   const shown = relative(args.cwd, containerfile) || containerfile;
   const file = shown.startsWith('..') ? containerfile : shown;
-  const input: BuildInput = {
+  const ignore = readIgnoreFile(containerfile, contextDir);
+  const input: SessionInput = {
     file,
-    text: decodeContainerfile(bytes, file),
+    bytes,
+    ...(ignore ? { ignore } : {}),
     buildArgs: args.buildArgs,
     labels: args.labels,
     ...(args.target !== undefined ? { target: args.target } : {}),
-    ...(args.platform ? { platform: args.platform } : {}),
+    platforms: args.platforms,
     defaultPlatform: args.defaultPlatform,
     ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
-    context: {
-      name: 'context',
-      unique: args.unique ?? contextUnique(contextDir),
-      excludePatterns: readIgnorePatterns(containerfile, contextDir),
-    },
+    context: { name: 'context', unique: args.unique ?? contextUnique(contextDir) },
   };
   return { input, containerfile, contextDir };
 }

@@ -1,9 +1,9 @@
 // `punch llb`: the Definition on stdout for `buildctl build`, nothing else ever on stdout.
-import { buildGraph } from '../convert/index.js';
-import type { BuildGraph } from '../convert/api.js';
+import type { BuildGraph } from '../convert/index.js';
 import { definitionToJSONLines, encodeDefinition } from '../llb/index.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
-import { localBuildInput } from './inputs.js';
+import { planSession } from '../session/index.js';
+import { localSessionInput } from './inputs.js';
 import { UsageError } from './usage-error.js';
 import { csvField, shellQuote } from './output.js';
 import type { CliIO } from './io.js';
@@ -49,10 +49,11 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
   if (!printsText && io.stdoutIsTTY) {
     throw new UsageError('refusing to write binary LLB to a terminal: pipe it into `buildctl build`, or use --format json');
   }
-  const args = localArgs(values, positionals, plats[0], io.env, io.cwd, io.arch);
-  const { input } = localBuildInput(args);
-  const graph = await buildGraph(values['no-cache'] ? { ...input, noCache: true } : input);
-  io.report(graph.diagnostics);
+  const args = localArgs(values, positionals, plats, io.env, io.cwd, io.arch);
+  const { input } = localSessionInput(args);
+  const planned = await planSession(values['no-cache'] ? { ...input, noCache: true } : input);
+  io.report(planned.diagnostics);
+  const graph = planned.graphs[0]!;
   if (values['print-config']) {
     await io.write(`${JSON.stringify(graph.config, null, 2)}\n`);
   } else if (values['print-buildctl'] !== undefined) {

@@ -69,7 +69,7 @@ function uruncVersion(text: string | undefined): { uruncVersion?: string } {
   return { uruncVersion: text };
 }
 
-export function localArgs(values: CommonValues, positionals: string[], platform: Platform | undefined, env: NodeJS.ProcessEnv, cwd: string, arch: string): LocalBuildArgs {
+export function localArgs(values: CommonValues, positionals: string[], platforms: Platform[], env: NodeJS.ProcessEnv, cwd: string, arch: string): LocalBuildArgs {
   if (positionals.length > 1) throw new UsageError(`expected one build context, got: ${positionals.join(' ')}`);
   return {
     ...(values.file !== undefined ? { file: values.file } : {}),
@@ -77,7 +77,7 @@ export function localArgs(values: CommonValues, positionals: string[], platform:
     buildArgs: keyValues(values['build-arg'], 'build-arg', env),
     labels: keyValues(values.label, 'label', env),
     ...(values.target !== undefined ? { target: values.target } : {}),
-    ...(platform ? { platform } : {}),
+    platforms,
     defaultPlatform: hostPlatform(arch),
     ...(values['unique-id'] !== undefined ? { unique: values['unique-id'] } : {}),
     ...uruncVersion(values.urunc),

@@ -1,6 +1,6 @@
 // A failure while \`punch build\` executes the graph, pointed back at the Containerfile line that
 // caused it: a FileOp is known by its progress name, which is the COPY/ADD step's description.
-import type { BuildGraph } from '../convert/api.js';
+import type { BuildGraph } from '../convert/index.js';
 import { diagnostic, PunchError } from '../diagnostics.js';
 import type { FileOpError } from '../engine/index.js';
 

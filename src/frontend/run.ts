@@ -4,17 +4,17 @@
 // Every failure the user can hit ends as Return{error}. BuildKit never closes stdin and waits for the
 // process: the caller must process.exit() with the returned code as soon as runFrontend resolves.
 import type { Readable, Writable } from 'node:stream';
-import { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ImageResolver, type ResolvedImage } from '../convert/api.js';
-import { PunchError, diagnostic, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { buildGraph, type BuildGraph, type ImageResolver, type ResolvedImage } from '../convert/index.js';
+import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { google, type moby } from '../gen/pb.js';
 import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
+import { checkArtifacts, planSession, type GraphBuilder } from '../session/index.js';
 import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, messageNamingImage } from './errors.js';
-import { parseDockerignore } from './dockerignore.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
 import { returnResult, type SolvedImage } from './result.js';
 import { localDefinition, toPbDefinition } from './sources.js';
@@ -29,10 +29,11 @@ export interface FrontendIO {
   log: (msg: string) => void;
 }
 
-export type BuildFunction = (input: BuildInput) => Promise<BuildGraph>;
+/** Builds one platform's graph (buildGraph; tests stub it). The session around it is shared with the CLI. */
+export type BuildFunction = GraphBuilder;
 
 /** Runs one frontend session; resolves to the process exit code. */
-export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
+export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction = buildGraph): Promise<number> {
   const code = await serve(env, io, build);
   // Last, so that the peak covers the whole session, whatever its outcome.
   if (logsRss(env)) io.log(rssLogLine(processMemory()));
@@ -144,7 +145,8 @@ function errorText(e: unknown): string {
 interface WarningTarget {
   digest: string;
   file: string;
-  text: string;
+  /** The build file's bytes, as BuildKit's clients show the source around a warning. */
+  data: Uint8Array;
 }
 
 class FrontendSession {
@@ -164,33 +166,27 @@ class FrontendSession {
     const caps = this.bridge.caps;
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
     const loaded = await this.loadInputs(opts);
-    this.warningTarget = { digest: loaded.digest, file: opts.filename, text: loaded.text };
+    this.warningTarget = { digest: loaded.digest, file: opts.filename, data: loaded.bytes };
 
-    const resolveImage = this.imageResolver(opts);
-    const targets: (Platform | undefined)[] = opts.platforms.length > 0 ? opts.platforms : [undefined];
-    const graphs: BuildGraph[] = [];
-    for (const platform of targets) {
-      const input: BuildInput = {
+    const planned = await planSession(
+      {
         file: opts.filename,
-        text: loaded.text,
+        bytes: loaded.bytes,
+        ...(loaded.ignore ? { ignore: loaded.ignore } : {}),
         buildArgs: opts.buildArgs,
         labels: opts.labels,
-        defaultPlatform,
-        context: {
-          name: opts.contextKey,
-          excludePatterns: loaded.excludePatterns,
-          ...(opts.sessionId ? { sessionId: opts.sessionId } : {}),
-        },
-        resolveImage,
-        ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(opts.uruncVersion !== undefined ? { uruncVersion: opts.uruncVersion } : {}),
-        ...(platform ? { platform } : {}),
-      };
-      const graph = await build(input);
-      await this.warn(graph.diagnostics);
-      graphs.push(graph);
-    }
+        platforms: opts.platforms,
+        defaultPlatform,
+        context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
+        resolveImage: this.imageResolver(opts),
+        ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
+      },
+      build,
+    );
+    await this.warn(planned.diagnostics);
+    const graphs = planned.graphs;
 
     const multi = graphs.length > 1 || opts.multiPlatform;
     const images = await Promise.all(graphs.map((g) => this.solveImage(g, opts.filename, multi)));
@@ -211,8 +207,8 @@ class FrontendSession {
     return { code: GrpcCode.UNKNOWN, message: `punch: internal error: ${errorText(e)} (please report this)` };
   }
 
-  /** Containerfile and ignore patterns, read the way the Dockerfile frontend reads them. */
-  private async loadInputs(opts: FrontendOptions): Promise<{ text: string; excludePatterns: string[]; digest: string }> {
+  /** Containerfile and ignore file bytes, read the way the Dockerfile frontend reads them (src/session decodes them). */
+  private async loadInputs(opts: FrontendOptions): Promise<{ bytes: Uint8Array; ignore: Uint8Array | undefined; digest: string }> {
     const { filename } = opts;
     const { containerfile, contextIgnore } = inputDefinitions(opts);
     // Solve is lazy and each call is a round trip: both inputs at once, usually already sent with Ping.
@@ -228,12 +224,7 @@ class FrontendSession {
       this.readOptional(fileRef, `${filename}.dockerignore`),
       this.readOptional(ignoreRef, '.dockerignore'),
     ]);
-    const ignore = ownIgnore ?? ctxIgnore;
-    return {
-      text: Buffer.from(data).toString('utf8'),
-      excludePatterns: ignore ? parseDockerignore(Buffer.from(ignore).toString('utf8')) : [],
-      digest: containerfile.digest,
-    };
+    return { bytes: data, ignore: ownIgnore ?? ctxIgnore, digest: containerfile.digest };
   }
 
   /** A file that may be absent (the Dockerfile frontend ignores any error reading ignore files). */
@@ -295,21 +286,21 @@ class FrontendSession {
     if (this.logDefinitions) this.log(definitionLogLine(formatPlatform(graph.platform), encodeDefinition(graph.definition)));
     const refId = await this.solveRef(toPbDefinition(graph.definition), true);
     const where = multi ? formatPlatform(graph.platform) : '';
-    await Promise.all(graph.artifacts.map((a) => this.checkArtifact(refId, a, file, where)));
+    await checkArtifacts(file, graph.artifacts, (path) => this.statArtifact(refId, path), where);
     return { platform: graph.platform, refId, config: graph.config, annotations: graph.annotations };
   }
 
-  private async checkArtifact(refId: string, a: Artifact, file: string, where: string): Promise<void> {
+  /** `'file'` when the result has the path, undefined when BuildKit says it has not. */
+  private async statArtifact(refId: string, path: string): Promise<string | undefined> {
     try {
-      await this.bridge.statFile(refId, a.path);
+      await this.bridge.statFile(refId, path);
+      return 'file';
     } catch (e) {
       if (e instanceof MissingCapError) {
-        this.log(`punch frontend: cannot check that ${a.path} exists: ${e.message}`);
-        return;
+        this.log(`punch frontend: cannot check that ${path} exists: ${e.message}`);
+        return 'unchecked';
       }
-      if (e instanceof GrpcError && /no such file|not found|does not exist/i.test(e.message)) {
-        throw new PunchError([diagnostic('error', file, a.range, missingArtifactMessage(a, undefined, where))]);
-      }
+      if (e instanceof GrpcError && /no such file|not found|does not exist/i.test(e.message)) return undefined;
       throw e;
     }
   }
@@ -331,7 +322,7 @@ class FrontendSession {
             short: text,
             ...(d.file === target.file
               ? {
-                  info: { filename: target.file, data: Buffer.from(target.text, 'utf8'), language: 'Dockerfile' },
+                  info: { filename: target.file, data: target.data, language: 'Dockerfile' },
                   ranges: [
                     {
                       start: { line: d.range.start.line, character: d.range.start.col - 1 },

@@ -246,6 +246,7 @@ describe('the frontend flow on a current BuildKit', () => {
     expect({ ...input, resolveImage: undefined }).toEqual({
       file: 'Containerfile',
       text: CONTAINERFILE,
+      planner: expect.any(Function),
       buildArgs: { V: '1' },
       labels: { team: 'os' },
       target: 'final',

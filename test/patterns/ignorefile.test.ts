@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goCleanPath, parseDockerignore } from '../../src/frontend/dockerignore.js';
+import { goCleanPath, parseDockerignore } from '../../src/patterns/index.js';
 
 describe('.dockerignore parsing', () => {
   it('keeps patterns in order', () => {

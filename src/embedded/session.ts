@@ -1,0 +1,108 @@
+// The embedded builder's session, twin of the frontend's (src/frontend/run.ts): plan through the
+// shared session, execute each platform's graph in-process, check the artifacts, export the image.
+// No argv, no terminal: the CLI hands in the inputs and the callbacks that show progress.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { URUNC_JSON_PATH, type ResolvedImage } from '../convert/index.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { exportImage, executeDefinition, FileOpError, listRootfs, type PlatformImage } from '../engine/index.js';
+import { encodeDefinition } from '../llb/index.js';
+import { formatPlatform, type Platform } from '../platform.js';
+import { checkArtifacts, planSession, type SessionInput } from '../session/index.js';
+import { imageProvider, lazyRegistry, layoutRefInContext } from './bases.js';
+import { locateStepFailure } from './step-failure.js';
+
+export { layoutRefInContext } from './bases.js';
+
+/** Where the image goes: a file or layout on disk, or a registry (staged as a layout first). */
+export type ImageOutput =
+  | { type: 'oci' | 'oci-layout' | 'docker'; dest: string }
+  | { type: 'registry'; name: string };
+
+export interface EmbeddedBuild {
+  input: SessionInput;
+  /** The context directory on disk (the `context` local). */
+  contextDir: string;
+  /** A relative `dest` is relative to this directory. */
+  cwd: string;
+  output: ImageOutput;
+  /** The image name (`-t`): index `ref.name`, docker RepoTags. */
+  name?: string;
+  sourceDateEpoch?: number;
+  /** Base image blobs are cached by digest here. */
+  cacheDir: string;
+  /** A running step or a note, for the progress display. */
+  step: (text: string) => void;
+  /** A layer written, with its size. */
+  layer: (description: string | undefined, size: number) => void;
+  /** The session's warnings, before any execution. */
+  report: (diagnostics: readonly Diagnostic[]) => void;
+  /** An engine warning, already prefixed with the file name. */
+  warn: (text: string) => void;
+  signal: AbortSignal;
+}
+
+export interface BuiltImage {
+  digest: string;
+  platforms: Platform[];
+  file: string;
+}
+
+export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
+  const say = b.step;
+  const registry = lazyRegistry(() => ({ cacheDir: b.cacheDir, log: say }));
+  // Scratch space (base image contents, a registry push's staging layout), made on first need.
+  let work: string | undefined;
+  const workDir = (): string => (work ??= mkdtempSync(join(tmpdir(), 'punch-build-')));
+  try {
+    const resolveImage = async (ref: string, p: Platform): Promise<ResolvedImage> => {
+      say(`resolve ${ref} for ${formatPlatform(p)}`);
+      return (await registry()).resolve(layoutRefInContext(ref, b.contextDir), p);
+    };
+    const planned = await planSession({ ...b.input, resolveImage });
+    b.report(planned.diagnostics);
+    const file = planned.input.file;
+    const images: PlatformImage[] = [];
+    for (const graph of planned.graphs) {
+      const shown = formatPlatform(graph.platform);
+      say(`[${shown}] execute ${graph.definition.def.length - 1} ops`);
+      const index = images.length;
+      let result;
+      try {
+        result = await executeDefinition(encodeDefinition(graph.definition), {
+          locals: { [planned.input.context.name]: b.contextDir },
+          images: imageProvider(registry, b.contextDir),
+          workDir: () => join(workDir(), String(index)),
+          platform: graph.platform,
+          warn: (msg) => b.warn(`${file}: warning: ${msg}`),
+          onStep: (step) => say(`[${shown}] ${step}`),
+          signal: b.signal,
+        });
+      } catch (e) {
+        throw e instanceof FileOpError ? locateStepFailure(graph, file, e) : e;
+      }
+      const files = new Map(listRootfs(result.rootfs).map((e) => [e.path, e.type]));
+      await checkArtifacts(file, graph.artifacts, async (path) => files.get(path));
+      if (files.get(URUNC_JSON_PATH) !== 'file') throw new Error(`${file}: ${URUNC_JSON_PATH} is missing from the built image (a bug in punch: please report it)`);
+      images.push({ platform: graph.platform, config: graph.config, layers: result.layers, annotations: graph.annotations });
+    }
+    const out = b.output;
+    const dest = out.type === 'registry' ? { type: 'oci-layout' as const, dest: join(workDir(), 'push') } : { ...out, dest: resolve(b.cwd, out.dest) };
+    say(`write ${out.type} ${out.type === 'registry' ? out.name : out.dest}`);
+    const exported = await exportImage(images, dest, {
+      ...(b.name !== undefined ? { name: b.name } : {}),
+      ...(b.sourceDateEpoch !== undefined ? { sourceDateEpoch: b.sourceDateEpoch } : {}),
+      onLayer: (l) => b.layer(l.description, l.size),
+      signal: b.signal,
+    });
+    if (out.type === 'registry') {
+      const { pushImageFromLayout } = await import('../registry/index.js');
+      const pushed = await (await registry()).push(out.name, await pushImageFromLayout(dest.dest));
+      say(`pushed ${out.name}@${pushed.digest}`);
+    }
+    return { digest: exported.digest, platforms: images.map((i) => i.platform), file };
+  } finally {
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  }
+}

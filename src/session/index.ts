@@ -1,0 +1,4 @@
+// The shared session: raw inputs → decoded, validated, per-platform graphs; the result check. The public face of src/session/.
+export { parseBuildFile, type BuildFile } from './buildfile.js';
+export { planSession, type GraphBuilder, type SessionInput, type SessionPlan } from './plan.js';
+export { checkArtifacts, type ArtifactLookup } from './artifacts.js';
