@@ -1,7 +1,7 @@
 // Command-line options shared by `punch llb`, `punch check` and `punch build`.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hostPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
-import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
+import { findRelease, unknownReleaseMessage } from '../urunc/index.js';
 import type { LocalBuildArgs } from './inputs.js';
 import { UsageError } from './usage-error.js';
 
