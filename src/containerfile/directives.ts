@@ -15,8 +15,6 @@ export interface DirectiveBlock {
   directives: Record<string, string>;
   /** `\` or `` ` ``. */
   escape: string;
-  /** 0-based indexes of the lines that are directives (so later stages can treat them as blank). */
-  lines: number[];
   problems: DirectiveProblem[];
 }
 
@@ -46,7 +44,7 @@ export function readDirectives(lines: readonly string[]): DirectiveBlock {
       problems.push({ line, message: `invalid escape token '${wanted}' does not match \` or \\` });
     }
   }
-  return { directives, escape, lines: used, problems };
+  return { directives, escape, problems };
 }
 
 /** Splits a file into lines the way Docker reads it: BOM dropped, `\r\n` and `\n` both end a line. */

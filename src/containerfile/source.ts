@@ -1,8 +1,11 @@
 // Containerfile text → instructions with their logical (continuation-joined) argument text and a map
-// from every character back to its 1-based line/column. dockerfile-ast finds where instructions start
-// (it knows heredoc bodies and comments); the joining follows BuildKit's parser exactly: a trailing
-// escape (plus blanks) continues the line, and comment or blank lines inside a continuation are dropped.
-import { DockerfileParser } from 'dockerfile-ast';
+// from every character back to its 1-based line/column. dockerfile-ast parses the file as written: it
+// finds where instructions start (it knows comments, continuations and heredoc bodies) and where each
+// heredoc's body and delimiter are. The joined text is built here, because diagnostics need the position
+// of every character and dockerfile-ast gives the joined text without them; the joining follows
+// BuildKit's parser: a trailing escape (plus blanks) continues the line, and comment or blank lines
+// inside a continuation are dropped.
+import { Directive, DockerfileParser, type Dockerfile, type Heredoc, type Instruction } from 'dockerfile-ast';
 import type { SourcePos, SourceRange } from '../diagnostics.js';
 import { fileLines, readDirectives, type DirectiveBlock } from './directives.js';
 
@@ -20,6 +23,23 @@ export interface RawInstruction {
   range: SourceRange;
   /** Everything after the keyword and its following blanks, trailing blanks removed. */
   args: Span;
+  /** The here-documents of RUN/COPY/ADD (`<<EOF` … `EOF`), in the order they are declared. */
+  heredocs: HeredocSource[];
+}
+
+/**
+ * One here-document as written. Interpreting the body is left to the instruction (BuildKit's rules:
+ * `<<-` strips leading tabs from body lines, a quoted word (`<<"EOF"`, `<<'EOF'`) turns off expansion).
+ */
+export interface HeredocSource {
+  /** The word without its quotes (`<<"EOT"` → `EOT`). */
+  name: string;
+  /** The operator and its word as written (`<<-"EOT"`). */
+  operator: Span;
+  /** The lines between the instruction (or the previous heredoc's delimiter) and this delimiter, each ending in `\n`. */
+  body: Span;
+  /** The word on the delimiter line; absent when the file ends first (BuildKit: unterminated heredoc). */
+  delimiter?: SourceRange;
 }
 
 export interface SourceFile {
@@ -85,33 +105,90 @@ function splitKeyword(span: Span): { keyword: string; keywordEnd: number; args: 
   return { keyword: span.text.slice(0, k), keywordEnd: k, args: subSpan(span, a, end), end };
 }
 
+function linesSpan(lines: readonly string[], from: number, to: number): Span {
+  let text = '';
+  const pos: SourcePos[] = [];
+  for (let l = from; l < to; l++) {
+    const s = `${lines[l]!}\n`;
+    text += s;
+    for (let i = 0; i < s.length; i++) pos.push({ line: l + 1, col: i + 1 });
+  }
+  pos.push(to > from ? { line: to, col: lines[to - 1]!.length + 2 } : { line: from + 1, col: 1 });
+  return { text, pos };
+}
+
+/**
+ * The here-documents of an instruction whose logical line ends on line `last` (0-based), and the line
+ * the last body ends on. dockerfile-ast finds the operators; the bodies are read here with BuildKit's
+ * rule (each body runs to a line that is its word, after leading tabs for `<<-`), because dockerfile-ast
+ * 0.7.1 applies one `<<-` to every heredoc of the instruction and then loses the delimiter of the
+ * others (`COPY <<-A <<B` ends B at a tab-indented `B`, and reports it unterminated).
+ */
+function heredocsOf(ins: Instruction, lines: readonly string[], last: number): { heredocs: HeredocSource[]; end: number } {
+  // RUN and COPY (ADD is a COPY to dockerfile-ast) have them; ONBUILD triggers are not read.
+  const found = (ins as unknown as { getHeredocs?: () => Heredoc[] }).getHeredocs?.() ?? [];
+  let from = last + 1;
+  const heredocs = found.map((h): HeredocSource => {
+    const op = h.getStartRange();
+    const opText = lines[op.start.line]!.slice(op.start.character, op.end.character);
+    const operator: Span = { text: opText, pos: [] };
+    for (let c = op.start.character; c <= op.end.character; c++) operator.pos.push({ line: op.start.line + 1, col: c + 1 });
+    const name = h.getName();
+    const chomp = opText.startsWith('<<-');
+    let to = from;
+    while (to < lines.length && (chomp ? lines[to]!.replace(/^\t+/, '') : lines[to]) !== name) to++;
+    const terminated = to < lines.length;
+    // The file's final newline ends the last body line; it starts no line of its own.
+    const bodyEnd = !terminated && to > from && lines[to - 1] === '' ? to - 1 : to;
+    const body = linesSpan(lines, from, bodyEnd);
+    from = to + 1;
+    if (!terminated) return { name, operator, body };
+    const col = lines[to]!.length - name.length + 1;
+    return { name, operator, body, delimiter: { start: { line: to + 1, col }, end: { line: to + 1, col: col + name.length } } };
+  });
+  return { heredocs, end: Math.min(from - 1, lines.length - 1) };
+}
+
+/**
+ * dockerfile-ast reads directives more loosely than BuildKit: it keeps reading after an unknown
+ * (`# foo=bar`) or empty (`# syntax=`) directive and takes the first valid of repeated escapes, where
+ * BuildKit ends the block or refuses the file. Only the escape matters for where instructions start, so
+ * when the two disagree the escape lines BuildKit does not honour (comments or errors to it) are hidden.
+ */
+function parseWithEscape(lines: readonly string[], escape: string): Dockerfile {
+  const doc = DockerfileParser.parse(lines.join('\n'));
+  if (doc.getEscapeCharacter() === escape) return doc;
+  const hide = new Set(
+    doc
+      .getDirectives()
+      .filter((d) => d.getDirective() === Directive.escape)
+      .map((d) => d.getRange().start.line),
+  );
+  return DockerfileParser.parse(lines.map((l, i) => (hide.has(i) ? '' : l)).join('\n'));
+}
+
 /** Reads a Containerfile into directives and instructions. dockerfile-ast errors become a thrown Error (caller reports). */
 export function readSource(text: string): SourceFile {
-  // A lone `\r` is whitespace to Docker's splitter; a blank keeps every column where it was.
+  // A lone `\r` is whitespace to Docker's splitter (and a line break to dockerfile-ast): a blank keeps
+  // every line and column where BuildKit sees them.
   const lines = fileLines(text).map((l) => l.replace(/\r/g, ' '));
   const directives = readDirectives(lines);
-  // dockerfile-ast reads directives more loosely than BuildKit: hand it BuildKit's escape on a line of
-  // its own, then a blank line, and blank out the real directive lines.
-  const skip = new Set([...directives.lines, ...directives.problems.map((p) => p.line)]);
-  const astLines = lines.map((l, i) => (skip.has(i) ? '' : l));
-  const OFFSET = 2;
-  const doc = DockerfileParser.parse(`# escape=${directives.escape}\n\n${astLines.join('\n')}`);
+  const doc = parseWithEscape(lines, directives.escape);
   const instructions: RawInstruction[] = [];
+  // dockerfile-ast starts an instruction at an escape that begins a line and then another one on the
+  // line it continues to (`\⏎FROM scratch` is two to it, one FROM to BuildKit), and inside a heredoc
+  // body it ended too early: lines a join or a body has consumed are skipped, and a join of nothing (a
+  // lone escape at the end of the file) is no instruction.
   let consumed = -1;
   for (const ins of doc.getInstructions()) {
     const start = ins.getRange().start;
-    const line = start.line - OFFSET;
-    if (line <= consumed || line < 0 || line >= lines.length) continue;
-    const { span, last } = joinLogicalLine(lines, line, start.character, directives.escape);
-    consumed = last;
+    if (start.line <= consumed) continue;
+    const { span, last } = joinLogicalLine(lines, start.line, start.character, directives.escape);
+    const { heredocs, end: bodiesEnd } = heredocsOf(ins, lines, last);
+    consumed = bodiesEnd;
     const { keyword, keywordEnd, args, end } = splitKeyword(span);
     if (keyword === '') continue;
-    instructions.push({
-      keyword: keyword.toUpperCase(),
-      keywordRange: spanRange(span, 0, keywordEnd),
-      range: spanRange(span, 0, end),
-      args,
-    });
+    instructions.push({ keyword: keyword.toUpperCase(), keywordRange: spanRange(span, 0, keywordEnd), range: spanRange(span, 0, end), args, heredocs });
   }
   return { directives, instructions };
 }
