@@ -1,7 +1,7 @@
 // Every example's `punch llb` bytes, image config and `punch build` digest, pinned. A change here is a
 // change of what users get: only an issue that asks for it may update these values.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,20 +12,20 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 /** sha256 of `punch llb` and of `punch llb --print-config`, per example and platform. */
 const LLB: Record<string, Record<string, [string, string]>> = {
   'linux-firecracker-block': {
-    'linux/amd64': ['277b528c0edb218990141a9128180a07a4e783daa14bb228a0eec37b47628aa0', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
-    'linux/arm64': ['8b0eaf6ccc28100626b4f7c2c415d88c868728cf30fb894bdb8c3c26d5f2679e', 'a85a60db11e28dab1f92efd8e58f3b096e78ef68aabbad1984cf3ccb44225a81'],
+    'linux/amd64': ['5023f96272959a7d95b10837979320e118cbff26839543d13c73428ff45a8f40', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
+    'linux/arm64': ['756888be787f9a064b95aff69231b2571f725c45c41c9101637a5a52e600a792', 'a85a60db11e28dab1f92efd8e58f3b096e78ef68aabbad1984cf3ccb44225a81'],
   },
   'rumprun-hvt-redis': {
-    'linux/amd64': ['23684f30c2bc8b6f640b0cf50e4c56b3a081cb09116c48959f7ef9777b41ab11', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],
-    'linux/arm64': ['4e64508d3a3bfd2406be4e44d92311fb5fc210b3e855306d04012bbd27d94c49', 'c5dc306980de388c2ea01cdf597b138356f6f270880d3fe1ad4395e601dcfc6c'],
+    'linux/amd64': ['630ee60a85d22a2f60f330180abacc5cc3cedb5aca5b5a5e00ae5165d3389c2b', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],
+    'linux/arm64': ['506a6a6b0f5bf6b45e3d75e093aa24f9f7b3ccc2b1bbbb2f56759be97c36bf18', 'c5dc306980de388c2ea01cdf597b138356f6f270880d3fe1ad4395e601dcfc6c'],
   },
   'unikraft-catalog-nginx': {
     'linux/amd64': ['e2be8f7de0223a5f9be1ff0b27818577d3e22f002b80e1400a7e3765ad71a518', '1d64411f7f42c59cdffe806b20a35f02dff104fcf9a115dcc93947facafc8336'],
     'linux/arm64': ['bb4a49717445c5ca5fcfd9accb6ca196ebe1b23e455d4aaad8389e7810ec11f8', '4940a13bf6d947c456c9b49a984999edd8ea5be819871a24a079e1cda0f1ba2e'],
   },
   'unikraft-qemu-nginx': {
-    'linux/amd64': ['c227cc7b4245cba435eae28f05d8ff22daf97da623dcb61edf0391786c41c291', '0188f26c1e77b53e2bb177d97345c0134a3374e11a8d67f5943a20ac1166cfd8'],
-    'linux/arm64': ['6c90886d9b7d2f9700ac47b6dc9e0b0319bc7c321ce8c1be4b9df470da90185a', '8723151e6bac5e27ed0176180b3f77b50e53dda4dee674b3748cfe5af68ba00f'],
+    'linux/amd64': ['d9908dbd2118d171a576f28991f2fa05914b1be698109c9dc187369ddc3bc06f', '0188f26c1e77b53e2bb177d97345c0134a3374e11a8d67f5943a20ac1166cfd8'],
+    'linux/arm64': ['9e57d4ae5dd17b2351de4ce869a24f726f21771d43628ae9282e19e65a5f1e08', '8723151e6bac5e27ed0176180b3f77b50e53dda4dee674b3748cfe5af68ba00f'],
   },
 };
 
@@ -34,17 +34,31 @@ const LLB: Record<string, Record<string, [string, string]>> = {
  * SOURCE_DATE_EPOCH=1700000000. (unikraft-catalog-nginx needs its registry: the e2e suite builds it.)
  */
 const BUILD: Record<string, [string, string]> = {
-  'linux-firecracker-block': ['sha256:ec81c3110f6ba03f8fc217f0531560cf1a3a2c5da600d69f00edf0b55b08e812', 'sha256:76e029a09b0d62a0295cb5fff372336d207cc8445023adb31d308a084904c132'],
-  'rumprun-hvt-redis': ['sha256:9f9fa38b588802234282983d6230d57c068a923fa08968038a95ee6551f29270', 'sha256:33e134cc9fd1ae5ff7f03f5aa8a724155da1816916a8e3b5c7a6aa0fd8f03529'],
-  'unikraft-qemu-nginx': ['sha256:96e109f2f011bc3188583d504d54ea4ca7acc3a235848509a2ca44355e7c5078', 'sha256:5580422d8ff398d82d48eb6e0f881ba34982650993bde2fa90d4da4237349ad1'],
+  'linux-firecracker-block': ['sha256:eb1a43050bb121007a3866d00afd6fea5a403e04ae7f9c3c7fca233a3c0b4599', 'sha256:76e029a09b0d62a0295cb5fff372336d207cc8445023adb31d308a084904c132'],
+  'rumprun-hvt-redis': ['sha256:c924c565b8286ff4044f52a684a92b810ce2225429ee5b36c38fc4a5ca34b208', 'sha256:33e134cc9fd1ae5ff7f03f5aa8a724155da1816916a8e3b5c7a6aa0fd8f03529'],
+  'unikraft-qemu-nginx': ['sha256:8d024395165fc44e28d0c0724f7f00f6dfe7dae01ac7d3a89c639e12c0244c30', 'sha256:5580422d8ff398d82d48eb6e0f881ba34982650993bde2fa90d4da4237349ad1'],
 };
 
 const out = mkdtempSync(join(tmpdir(), 'punch-golden-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+/**
+ * The example as a context whose files carry one fixed mtime: without SOURCE_DATE_EPOCH an image keeps
+ * its files' times, and a checkout's times are when it was checked out.
+ */
+function pinnedContext(name: string): string {
+  const dir = join(out, `${name}-context`);
+  cpSync(join('examples', name), dir, { recursive: true });
+  const when = new Date('2024-01-01T00:00:00Z');
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) utimesSync(join(dir, entry), when, when);
+  utimesSync(dir, when, when);
+  return dir;
+}
+
 describe.each(Object.entries(LLB))('examples/%s', (name, platforms) => {
   it.each(Object.entries(platforms))('punch llb --platform %s writes the pinned Definition and config', (platform, [llb, config]) => {
-    const args = ['llb', join('examples', name), '--platform', platform];
+    // local.unique is derived from the context's absolute path: a fixed id keeps the bytes checkout-independent.
+    const args = ['llb', join('examples', name), '--platform', platform, '--unique-id', 'punch-golden'];
     expect(sha256(punch(args).stdout)).toBe(llb);
     expect(sha256(punch([...args, '--print-config']).stdout)).toBe(config);
   });
@@ -53,7 +67,7 @@ describe.each(Object.entries(LLB))('examples/%s', (name, platforms) => {
 describe.each(Object.entries(BUILD))('punch build examples/%s', (name, [single, multi]) => {
   const env = { SOURCE_DATE_EPOCH: '', PUNCH_CACHE_DIR: join(out, 'cache') };
   it('writes the pinned image for the host platform', () => {
-    const r = punch(['build', join('examples', name), '-t', 'x:1', '--progress', 'quiet', '--platform', 'linux/amd64', '--output', `type=oci,dest=${join(out, `${name}.tar`)}`], { env });
+    const r = punch(['build', pinnedContext(name), '-t', 'x:1', '--progress', 'quiet', '--platform', 'linux/amd64', '--output', `type=oci,dest=${join(out, `${name}.tar`)}`], { env });
     expect(r.stderr).toBe('');
     expect(r.stdout.toString()).toBe(`${single}\n`);
   });
