@@ -45,11 +45,17 @@ function readBytes(path: string, what: string): Uint8Array {
 }
 
 /** `<file>.dockerignore` next to the Containerfile wins over the context's `.dockerignore`, as in BuildKit. */
-export function readIgnoreFile(containerfile: string, contextDir: string): Uint8Array | undefined {
-  for (const p of [`${containerfile}.dockerignore`, resolve(contextDir, '.dockerignore')]) {
-    if (existsSync(p)) return readFileSync(p);
+export function readIgnoreFile(containerfile: string, contextDir: string): { path: string; bytes: Uint8Array } | undefined {
+  for (const path of [`${containerfile}.dockerignore`, resolve(contextDir, '.dockerignore')]) {
+    if (existsSync(path)) return { path, bytes: readFileSync(path) };
   }
   return undefined;
+}
+
+/** A path as the user would write it from `cwd` (absolute when it lies outside). */
+function shownPath(path: string, cwd: string): string {
+  const shown = relative(cwd, path) || path;
+  return shown.startsWith('..') ? path : shown;
 }
 
 /** A stable `local.unique`: Go uses a random one; punch derives it from the context directory. */
@@ -64,13 +70,12 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
   }
   const containerfile = locateContainerfile(args);
   const bytes = readBytes(containerfile, 'Containerfile');
-  const shown = relative(args.cwd, containerfile) || containerfile;
-  const file = shown.startsWith('..') ? containerfile : shown;
+  const file = shownPath(containerfile, args.cwd);
   const ignore = readIgnoreFile(containerfile, contextDir);
   const input: SessionInput = {
     file,
     bytes,
-    ...(ignore ? { ignore } : {}),
+    ...(ignore ? { ignore: ignore.bytes, ignoreFile: shownPath(ignore.path, args.cwd) } : {}),
     buildArgs: args.buildArgs,
     labels: args.labels,
     ...(args.target !== undefined ? { target: args.target } : {}),

@@ -3,7 +3,8 @@
 import type { ContentStore } from './content.js';
 import { readArchive, sniffArchive } from './archive.js';
 import { EntryApplier } from './imagefs.js';
-import { globToRegex, PatternMatcher, splitWildcards } from './patterns.js';
+import { PatternMatcher } from '../patterns/index.js';
+import { globToRegex, splitWildcards } from './wildcards.js';
 import { cleanComponents, joinComponents, lookup, resolvePath, resolveSource, sortedChildren, type WorkTree } from './tree.js';
 import type { DirNode, FsNode, NodeMeta } from './types.js';
 

@@ -9,7 +9,7 @@ import { copyAction, type CopyParams, type Owner } from './copy.js';
 import { diffTrees } from './diff.js';
 import { loadImageTree } from './imagefs.js';
 import { readLocalTree } from './local.js';
-import { globToRegex, splitWildcards } from './patterns.js';
+import { globToRegex, splitWildcards } from './wildcards.js';
 import { cleanComponents, emptyRoot, joinComponents, lookup, resolvePath, sortedChildren, WorkTree } from './tree.js';
 import type { Content, DirNode, FsNode, ImageProvider, LayerSpec } from './types.js';
 import { resolveOwner } from './users.js';

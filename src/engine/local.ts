@@ -5,7 +5,8 @@
 // thread-pool round trip (a small build spent more time waiting on those than doing them).
 import { lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { goClean, PatternMatcher } from './patterns.js';
+import { cleanPath } from '../gopath.js';
+import { PatternMatcher } from '../patterns/index.js';
 import { compareNames } from './tree.js';
 import type { DirNode, FsNode, NodeMeta } from './types.js';
 
@@ -20,7 +21,7 @@ function metaOf(st: Stats): NodeMeta {
 }
 
 function relPattern(p: string): string {
-  return goClean(p).replace(/^\/+/, '') || '.';
+  return cleanPath(p).replace(/^\/+/, '') || '.';
 }
 
 /** fsutil FollowLinks: each follow path, plus the target of any that is a symlink inside the dir. */

@@ -172,7 +172,7 @@ class FrontendSession {
       {
         file: opts.filename,
         bytes: loaded.bytes,
-        ...(loaded.ignore ? { ignore: loaded.ignore } : {}),
+        ...(loaded.ignore ? { ignore: loaded.ignore.bytes, ignoreFile: loaded.ignore.file } : {}),
         buildArgs: opts.buildArgs,
         labels: opts.labels,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -208,7 +208,7 @@ class FrontendSession {
   }
 
   /** Containerfile and ignore file bytes, read the way the Dockerfile frontend reads them (src/session decodes them). */
-  private async loadInputs(opts: FrontendOptions): Promise<{ bytes: Uint8Array; ignore: Uint8Array | undefined; digest: string }> {
+  private async loadInputs(opts: FrontendOptions): Promise<{ bytes: Uint8Array; ignore: { file: string; bytes: Uint8Array } | undefined; digest: string }> {
     const { filename } = opts;
     const { containerfile, contextIgnore } = inputDefinitions(opts);
     // Solve is lazy and each call is a round trip: both inputs at once, usually already sent with Ping.
@@ -224,7 +224,8 @@ class FrontendSession {
       this.readOptional(fileRef, `${filename}.dockerignore`),
       this.readOptional(ignoreRef, '.dockerignore'),
     ]);
-    return { bytes: data, ignore: ownIgnore ?? ctxIgnore, digest: containerfile.digest };
+    const ignore = ownIgnore ? { file: `${filename}.dockerignore`, bytes: ownIgnore } : ctxIgnore ? { file: '.dockerignore', bytes: ctxIgnore } : undefined;
+    return { bytes: data, ignore, digest: containerfile.digest };
   }
 
   /** A file that may be absent (the Dockerfile frontend ignores any error reading ignore files). */

@@ -11,11 +11,16 @@ export const goCleanPath = cleanPath;
  * exception; each pattern is path-cleaned and a leading `/` is dropped (patterns are context-relative).
  */
 export function parseDockerignore(text: string): string[] {
-  const patterns: string[] = [];
+  return readDockerignore(text).map((p) => p.pattern);
+}
+
+/** parseDockerignore with the 1-based line each pattern came from, for messages about a bad one. */
+export function readDockerignore(text: string): Array<{ pattern: string; line: number }> {
+  const patterns: Array<{ pattern: string; line: number }> = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   // bufio.ScanLines: a final newline does not start another line; a trailing \r belongs to the newline.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  for (const rawLine of lines) {
+  for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (line.startsWith('#')) continue;
     let pattern = line.trim();
@@ -26,7 +31,7 @@ export function parseDockerignore(text: string): string[] {
       pattern = goCleanPath(pattern);
       if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
     }
-    patterns.push(invert ? `!${pattern}` : pattern);
+    patterns.push({ pattern: invert ? `!${pattern}` : pattern, line: index + 1 });
   }
   return patterns;
 }

@@ -2,8 +2,8 @@
 // `punch check`, `punch build`) share. The build file is decoded and read once, the ignore file
 // parsed once, the BuildInput assembled once; only the target platform varies between graphs.
 import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver } from '../convert/index.js';
-import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
-import { parseDockerignore } from '../patterns/index.js';
+import { PunchError, diagnostic, formatDiagnostic, lineRange, type Diagnostic } from '../diagnostics.js';
+import { PatternError, PatternMatcher, readDockerignore } from '../patterns/index.js';
 import type { Platform } from '../platform.js';
 import { parseBuildFile, type BuildFile } from './buildfile.js';
 
@@ -14,6 +14,8 @@ export interface SessionInput {
   bytes: Uint8Array;
   /** The ignore file's bytes (`<file>.dockerignore` if present, else the context's `.dockerignore`). */
   ignore?: Uint8Array;
+  /** The ignore file's name as diagnostics show it (default `.dockerignore`). */
+  ignoreFile?: string;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   target?: string;
@@ -50,6 +52,26 @@ function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
+/**
+ * The exclude patterns of the ignore file; a pattern BuildKit's clients would reject (`!` alone, a
+ * bad character class) is an error at its line, before anything is built.
+ */
+export function excludePatterns(bytes: Uint8Array | undefined, file: string): string[] {
+  if (!bytes) return [];
+  const read = readDockerignore(Buffer.from(bytes).toString('utf8'));
+  const problems: Diagnostic[] = [];
+  for (const { pattern, line } of read) {
+    try {
+      new PatternMatcher([pattern]);
+    } catch (e) {
+      if (!(e instanceof PatternError)) throw e;
+      problems.push(diagnostic('error', file, lineRange(line), `${e.message}: fix the pattern or remove the line`));
+    }
+  }
+  if (problems.length > 0) throw new PunchError(problems);
+  return read.map((p) => p.pattern);
+}
+
 /** Decodes and validates the raw inputs once, then builds a graph for each target platform. */
 export async function planSession(raw: SessionInput, build: GraphBuilder = buildGraph): Promise<SessionPlan> {
   const buildFile = parseBuildFile(raw.bytes, raw.file);
@@ -60,7 +82,7 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     buildArgs: raw.buildArgs,
     labels: raw.labels,
     defaultPlatform: raw.defaultPlatform,
-    context: { ...raw.context, excludePatterns: raw.ignore ? parseDockerignore(Buffer.from(raw.ignore).toString('utf8')) : [] },
+    context: { ...raw.context, excludePatterns: excludePatterns(raw.ignore, raw.ignoreFile ?? '.dockerignore') },
     ...(raw.target !== undefined ? { target: raw.target } : {}),
     ...(raw.resolveImage ? { resolveImage: raw.resolveImage } : {}),
     ...(raw.noCache !== undefined ? { noCache: raw.noCache } : {}),

@@ -68,6 +68,13 @@ describe('planSession', () => {
     expect(planned.input.context.excludePatterns).toEqual(['*.log', '!keep.log']);
   });
 
+  it('reports a pattern of the ignore file BuildKit would reject at its line', async () => {
+    expect(await errors(planSession(input({ ignore: Buffer.from('# c\n*.log\nsrc/[a-\n!\n'), ignoreFile: 'Containerfile.dockerignore' })))).toEqual([
+      'Containerfile.dockerignore:3:1: error: invalid pattern "src/[a-": syntax error in pattern: unterminated [: fix the pattern or remove the line',
+      'Containerfile.dockerignore:4:1: error: invalid pattern "!": illegal exclusion pattern: "!" re-includes nothing; name what to re-include, as in !keep.txt: fix the pattern or remove the line',
+    ]);
+  });
+
   it('reports a warning that every platform raises once', async () => {
     const planned = await planSession(input({ buildArgs: { UNUSED: '1' }, platforms: [{ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'amd64' }] }));
     expect(planned.diagnostics.map(formatDiagnostic)).toEqual(['Containerfile:1:1: warning: build argument UNUSED was given but no ARG declares it']);
