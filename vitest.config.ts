@@ -11,6 +11,10 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
           setupFiles: ['test/fast-check-setup.ts'],
+          // CI's 2 cores are often busy (both vitest projects run at once): CPU-heavy unit tests (a
+          // 20 000-op marshal, property runs) took up to 2.5 x vitest's 5 s default under
+          // `stress-ng --cpu 2`. A hang still fails; speed is the benchmarks' business.
+          testTimeout: 30_000,
         },
       },
       {

@@ -213,10 +213,10 @@ onEachEngine((engine) => {
 
   describe('failures the user sees in docker build output', () => {
     test('an unknown instruction: file, line and column, and a non-zero exit', async () => {
-      const context = punchContext('FROM scratch\nFOO bar\n');
+      const context = punchContext(`FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nFOO bar\n${RUMPRUN}`, { 'app.hvt': 'app\n' });
       const r = await punchBuild({ context, tag: 'punch-e2e/frontend:invalid' });
       expect(r.code).toBe(1);
-      expect(buildError(r)).toBe(solveError('Containerfile:3:1: error: unknown instruction: FOO'));
+      expect(buildError(r)).toBe(solveError('Containerfile:4:1: error: unknown instruction: FOO'));
     });
 
     test('an invalid urunc label value: its position and a suggestion', async () => {
@@ -230,14 +230,14 @@ onEachEngine((engine) => {
       expect(buildError(r)).toMatch(/Containerfile:4:\d+: error: .*"hvtt".*did you mean "hvt"/);
     });
 
-    test('a Containerfile without FROM: every error, one per line', async () => {
+    test('a Containerfile without FROM: every error, one per line, in file order', async () => {
       const context = punchContext(`COPY app.hvt /unikernel/app.hvt\n${RUMPRUN}`, { 'app.hvt': 'app\n' });
       const r = await punchBuild({ context, tag: 'punch-e2e/frontend:no-from' });
       expect(r.code).toBe(1);
       expect(r.stderr.trimEnd().split('\n').slice(-3)).toEqual([
-        solveError('Containerfile:2:1: error: COPY comes before the first FROM: only ARG may appear there'),
+        solveError('Containerfile:1:1: error: no FROM instruction: a Containerfile needs at least one stage (FROM scratch or FROM <image>)'),
+        'Containerfile:2:1: error: COPY comes before the first FROM: only ARG may appear there',
         'Containerfile:3:1: error: LABEL comes before the first FROM: only ARG may appear there',
-        'Containerfile:1:1: error: no FROM instruction: a Containerfile needs at least one stage (FROM scratch or FROM <image>)',
       ]);
     });
 
