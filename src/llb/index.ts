@@ -1,9 +1,24 @@
 // LLB: build a graph of immutable States and marshal it to a BuildKit pb.Definition, byte-compatible
 // with Go's client/llb (test/fixtures/llb-golden*.txt hold Go's bytes for the cases tests check).
-export { State, scratch, type ExecOptions } from './state.js';
+export { ExecState, State, scratch } from './state.js';
+export type { MountSpec, RunOptions, SSHSpec, SecretSpec } from './exec.js';
+export { DEFAULT_PATH } from './execop.js';
 export { image, local, ociLayout, type ImageOptions, type LocalOptions } from './source.js';
 export { FileAction, copy, mkfile, mkdir, rm } from './fileaction.js';
-export type { ChownSpec, CopyInfo, MkdirInfo, MkfileInfo, RmInfo, UserSpec } from './vertex.js';
+export type {
+  CacheSharing,
+  ChownSpec,
+  CopyInfo,
+  HostIP,
+  MkdirInfo,
+  MkfileInfo,
+  NetworkMode,
+  ProxyEnv,
+  RmInfo,
+  SecurityMode,
+  Ulimit,
+  UserSpec,
+} from './vertex.js';
 export { marshal, type MarshalOptions } from './marshal.js';
 export {
   decodeDefinition,

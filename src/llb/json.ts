@@ -143,6 +143,19 @@ function execJSON(e: pb.ExecOp.$Properties): Obj {
       }),
     );
     put(x, 'hostname', m.hostname);
+    put(
+      x,
+      'ulimit',
+      (m.ulimit ?? []).map((u) => {
+        const uj: Obj = {};
+        put(uj, 'Name', u.Name);
+        put(uj, 'Soft', int64(u.Soft));
+        put(uj, 'Hard', int64(u.Hard));
+        return uj;
+      }),
+    );
+    put(x, 'cgroupParent', m.cgroupParent);
+    put(x, 'removeMountStubsRecursive', m.removeMountStubsRecursive);
     o.meta = x;
   }
   put(
@@ -155,12 +168,34 @@ function execJSON(e: pb.ExecOp.$Properties): Obj {
       x.output = int64(m.output);
       put(x, 'readonly', m.readonly);
       put(x, 'mountType', m.mountType);
+      // Pointer fields: Go prints them whenever set, even when every field inside is zero.
+      if (m.TmpfsOpt != null) x.TmpfsOpt = ownFields({ size: int64(m.TmpfsOpt.size) });
+      if (m.cacheOpt != null) x.cacheOpt = ownFields({ ID: m.cacheOpt.ID, sharing: m.cacheOpt.sharing });
+      if (m.secretOpt != null) x.secretOpt = idModeJSON(m.secretOpt);
+      if (m.SSHOpt != null) x.SSHOpt = idModeJSON(m.SSHOpt);
+      put(x, 'resultID', m.resultID);
       return x;
     }),
   );
   put(o, 'network', e.network);
   put(o, 'security', e.security);
+  put(
+    o,
+    'secretenv',
+    (e.secretenv ?? []).map((s) => ownFields({ ID: s.ID, name: s.name, optional: s.optional })),
+  );
   return o;
+}
+
+/** The non-empty fields of `fields`, in order (Go's omitempty). */
+function ownFields(fields: Record<string, Json | undefined>): Obj {
+  const o: Obj = {};
+  for (const [k, v] of Object.entries(fields)) put(o, k, v);
+  return o;
+}
+
+function idModeJSON(s: pb.SecretOpt.$Properties | pb.SSHOpt.$Properties): Obj {
+  return ownFields({ ID: s.ID, uid: s.uid, gid: s.gid, mode: s.mode, optional: s.optional });
 }
 
 /** Any other message (build/merge/diff ops): own fields, int64 and bytes converted. */

@@ -12,6 +12,11 @@ import type { Output, Vertex } from './vertex.js';
 export interface MarshalOptions {
   /** Platform for ops whose state has none (Go's llb.LinuxAmd64 and friends). */
   platform: Platform;
+  /**
+   * The LLB caps the engine announces (Ping's LLBCaps), as Go's llb.WithCaps: with them, an exec on an
+   * engine that does not set the default PATH itself gets it from the client. Unset: marshalled blind.
+   */
+  caps?: ReadonlySet<string>;
 }
 
 /** The LLB definition of `state`; empty (no ops) for scratch, which has nothing to build. */
@@ -26,6 +31,7 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
   const locations: Record<string, pb.Locations.$Properties> = {};
   const ctx = {
     defaultPlatform: opts.platform,
+    caps: opts.caps,
     digestOf: (o: Output): string => {
       const d = digests.get(o.vertex);
       if (d === undefined) throw new Error('internal: LLB input marshalled after its user');

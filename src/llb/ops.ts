@@ -2,6 +2,7 @@
 import { pb } from '../gen/ops.js';
 import { normalizePlatform, type Platform } from '../platform.js';
 import { Caps, CUSTOM_NAME_KEY } from './caps.js';
+import { execInputs, execOp } from './execop.js';
 import { toInt64 } from './int64.js';
 import type { OpMetadataValue } from './metadata.js';
 import { sortedRecord } from './metadata.js';
@@ -11,6 +12,8 @@ import type { ChownSpec, ExecVertex, FileActionSpec, FileVertex, Output, SourceV
 /** What an op needs from the rest of the marshal: the default platform and its inputs' digests. */
 export interface OpContext {
   defaultPlatform: Platform;
+  /** The engine's LLB caps when known: exec ops then set the default PATH as Go's client does. */
+  caps: ReadonlySet<string> | undefined;
   digestOf(output: Output): string;
 }
 
@@ -28,7 +31,7 @@ export function vertexInputs(v: Vertex): Output[] {
     case 'source':
       return [];
     case 'exec':
-      return v.root ? [v.root] : [];
+      return execInputs(v);
     case 'file': {
       // FileAction.allOutputs: the base state, then each action's copy source from the last action back.
       const out: Output[] = [];
@@ -52,7 +55,7 @@ export function opOf(v: Vertex, ctx: OpContext): OpWithMetadata {
     case 'file':
       return fileOp(v, ctx);
     case 'exec':
-      return execOp(v, ctx);
+      return execOpOf(v, ctx);
   }
 }
 
@@ -76,16 +79,11 @@ function sourceOp(v: SourceVertex, ctx: OpContext): OpWithMetadata {
   return { op, metadata: metadataOf(v.caps, v.customName, v.ignoreCache) };
 }
 
-function execOp(v: ExecVertex, ctx: OpContext): OpWithMetadata {
-  const meta: pb.Meta.$Properties = { args: [...v.args], cwd: v.cwd };
-  if (v.env.length > 0) meta.env = [...v.env];
-  const op: pb.Op.$Properties = {
-    inputs: v.root ? [{ digest: ctx.digestOf(v.root), index: v.root.index }] : [],
-    exec: { meta, mounts: [{ input: v.root ? 0 : NONE, dest: '/', output: 0 }] },
-    platform: pbPlatform(v.platform ?? ctx.defaultPlatform),
-    constraints: {},
-  };
-  return { op, metadata: metadataOf([Caps.execMetaBase, Caps.execMountBind], v.customName, v.ignoreCache) };
+function execOpOf(v: ExecVertex, ctx: OpContext): OpWithMetadata {
+  const { op, caps } = execOp(v, ctx);
+  op.platform = pbPlatform(v.platform ?? ctx.defaultPlatform);
+  op.constraints = {};
+  return { op, metadata: metadataOf(caps, v.customName, v.ignoreCache) };
 }
 
 function fileOp(v: FileVertex, ctx: OpContext): OpWithMetadata {

@@ -39,15 +39,89 @@ export interface FileVertex {
 
 export interface ExecVertex {
   readonly kind: 'exec';
-  /** Root filesystem; undefined for scratch. */
-  readonly root: Output | undefined;
   readonly platform: Platform | undefined;
-  readonly args: readonly string[];
-  readonly env: readonly string[];
-  readonly cwd: string;
+  readonly meta: ExecMeta;
+  /** Every filesystem mount, the root (`/`) included, sorted by target as Go sorts them before marshalling. */
+  readonly mounts: readonly ExecMount[];
+  readonly secrets: readonly ExecSecret[];
+  readonly ssh: readonly ExecSSH[];
+  readonly network: NetworkMode;
+  readonly security: SecurityMode;
+  readonly proxyEnv: Readonly<ProxyEnv> | undefined;
   readonly customName: string | undefined;
   /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
   readonly ignoreCache?: boolean;
+}
+
+export interface ExecMeta {
+  readonly args: readonly string[];
+  /** `KEY=value` entries in order (Go's EnvList order: first set wins the position). */
+  readonly env: readonly string[];
+  readonly cwd: string;
+  readonly user: string;
+  readonly hostname: string;
+  readonly cgroupParent: string;
+  readonly extraHosts: readonly HostIP[];
+  readonly ulimits: readonly Ulimit[];
+}
+
+export type NetworkMode = 'sandbox' | 'host' | 'none';
+export type SecurityMode = 'sandbox' | 'insecure';
+export type CacheSharing = 'shared' | 'private' | 'locked';
+
+export interface HostIP {
+  readonly host: string;
+  readonly ip: string;
+}
+
+export interface Ulimit {
+  readonly name: string;
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/** Proxy settings given to the command without entering the cache key (pb.ProxyEnv). */
+export interface ProxyEnv {
+  httpProxy?: string;
+  httpsProxy?: string;
+  ftpProxy?: string;
+  noProxy?: string;
+  allProxy?: string;
+}
+
+export interface ExecMount {
+  readonly target: string;
+  /** The mounted filesystem; undefined for scratch (an empty directory). */
+  readonly source: Output | undefined;
+  readonly readonly: boolean;
+  /** Path inside the source that is mounted (llb.SourcePath). */
+  readonly selector: string;
+  readonly cache: { readonly id: string; readonly sharing: CacheSharing } | undefined;
+  readonly tmpfs: { readonly size: number } | undefined;
+  /** A writable mount whose changes are thrown away (llb.ForceNoOutput). */
+  readonly noOutput: boolean;
+  /** This mount's output index, or undefined when it has none (read-only, cache, tmpfs, no-output). */
+  readonly output: number | undefined;
+}
+
+export type ExecSecret =
+  | { readonly id: string; readonly optional: boolean; readonly env: string }
+  | {
+      readonly id: string;
+      readonly optional: boolean;
+      readonly target: string;
+      readonly uid: number;
+      readonly gid: number;
+      readonly mode: number;
+    };
+
+export interface ExecSSH {
+  readonly id: string;
+  readonly target: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+  readonly optional: boolean;
 }
 
 /** A numeric id, or a name looked up in the base state's /etc/passwd or /etc/group (`root` means 0). */

@@ -82,7 +82,7 @@ describe('executeDefinition', () => {
   });
 
   it('refuses exec ops with a pointer to BuildKit', async () => {
-    const state = scratch().exec({ args: ['/bin/true'] });
+    const state = scratch().run({ args: ['/bin/true'] }).root();
     const err = await build(state, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedOpError);
     expect((err as Error).message).toBe(

@@ -40,7 +40,7 @@ describe('marshal', () => {
     const build = (): Uint8Array =>
       encodeDefinition(
         marshal(
-          image('alpine').file(copy(ctx(), 'a', '/a').copy(local('other', { sessionId: 'S' }), 'b', '/b')).exec({ args: ['true'] }),
+          image('alpine').file(copy(ctx(), 'a', '/a').copy(local('other', { sessionId: 'S' }), 'b', '/b')).run({ args: ['true'] }).root(),
           amd64,
         ),
       );
@@ -90,7 +90,7 @@ describe('immutability', () => {
     const base = image('alpine');
     const before = hex(encodeDefinition(marshal(base, amd64)));
     base.file(mkdir('/x', 0o755));
-    base.exec({ args: ['true'] });
+    base.run({ args: ['true'] }).root();
     base.withPlatform({ os: 'linux', architecture: 'arm64' });
     expect(hex(encodeDefinition(marshal(base, amd64)))).toBe(before);
   });
@@ -258,7 +258,7 @@ describe('platforms', () => {
   const arm64 = { os: 'linux', architecture: 'arm64' };
 
   it('puts the image platform on the image op and on ops derived from it', () => {
-    const st = image('alpine', { platform: arm64 }).file(mkdir('/x', 0o755)).exec({ args: ['true'] });
+    const st = image('alpine', { platform: arm64 }).file(mkdir('/x', 0o755)).run({ args: ['true'] }).root();
     expect(st.platform).toEqual(arm64);
     const platforms = ops(marshal(st, amd64)).map((o) => o.platform?.Architecture);
     expect(platforms).toEqual(['arm64', 'arm64', 'arm64', undefined]);
@@ -282,20 +282,20 @@ describe('platforms', () => {
 
 describe('exec', () => {
   it('mounts the state at / and numbers the root output 0', () => {
-    const d = marshal(image('alpine').exec({ args: ['sh', '-c', 'true'], cwd: '/work', env: ['A=1'] }), amd64);
+    const d = marshal(image('alpine').run({ args: ['sh', '-c', 'true'], cwd: '/work', env: ['A=1'] }).root(), amd64);
     const exec = rootOp(d).exec!;
     expect(exec.meta).toMatchObject({ args: ['sh', '-c', 'true'], env: ['A=1'], cwd: '/work' });
     expect((exec.mounts ?? []).map((m) => [int64ToNumber(m.input), m.dest, int64ToNumber(m.output)])).toEqual([[0, '/', 0]]);
   });
 
   it('uses input -1 for a scratch root', () => {
-    const d = marshal(scratch().exec({ args: ['/bin/x'] }), amd64);
+    const d = marshal(scratch().run({ args: ['/bin/x'] }).root(), amd64);
     expect(int64ToNumber((rootOp(d).exec!.mounts ?? [])[0]!.input)).toBe(-1);
     expect(rootOp(d).inputs).toEqual([]);
   });
 
   it('refuses an empty command', () => {
-    expect(() => image('alpine').exec({ args: [] })).toThrow('exec needs at least one argument');
+    expect(() => image('alpine').run({ args: [] }).root()).toThrow('exec needs at least one argument');
   });
 });
 
@@ -314,7 +314,7 @@ describe('definition encoding', () => {
       marshal(
         image('alpine', { customName: 'n' })
           .file(copy(ctx(), 'a', '/a', { mode: 0o600, timestamp: 1_700_000_000_000_000_000n, includePatterns: ['x'] }).mkfile('/f', 0o644, 'd').mkdir('/d', 0o700).rm('/r'))
-          .exec({ args: ['true'], env: ['A=1'] }),
+          .run({ args: ['true'], env: ['A=1'] }).root(),
         amd64,
       ),
     );
