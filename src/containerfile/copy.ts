@@ -1,6 +1,6 @@
 // COPY and ADD → CopyStep: flags, sources, destination, with Docker's checks and punch's limits
 // (no URLs, no heredocs).
-import { posix } from 'node:path';
+import { cleanPath } from '../gopath.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Chown, CopyFrom, CopyStep, Located } from '../plan/types.js';
 import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
@@ -27,16 +27,15 @@ const hasWildcard = (s: string): boolean => /[*?[]/.test(s);
 /** `/a/b` or `a/../b` cleaned; `..` on top means the path climbs out of its root. */
 function climbsOut(p: string): boolean {
   if (p.startsWith('/')) return false;
-  const clean = posix.normalize(p);
+  const clean = cleanPath(p);
   return clean === '..' || clean.startsWith('../');
 }
 
 /** Docker: dest relative to WORKDIR, cleaned, with a trailing `/` kept (`.` means the directory). */
 export function resolveDest(dest: string, workdir: string): string {
   const dir = dest === '' || dest === '.' || dest.endsWith('/');
-  const abs = posix.normalize(dest.startsWith('/') ? dest : posix.join(workdir, dest || '.'));
-  const trimmed = abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
-  return dir && trimmed !== '/' ? `${trimmed}/` : trimmed;
+  const abs = cleanPath(dest.startsWith('/') ? dest : `${workdir}/${dest}`);
+  return dir && abs !== '/' ? `${abs}/` : abs;
 }
 
 function parseChown(ctx: Ctx, value: string, piece: Piece): Chown | undefined {

@@ -1,7 +1,7 @@
 // Instructions that only change the image config (LABEL, ENV, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
 // STOPSIGNAL, VOLUME): each reads its arguments like BuildKit, expands where Docker expands, and
 // records the config change and a history entry.
-import { posix } from 'node:path';
+import { cleanPath } from '../gopath.js';
 import type { SourceRange } from '../diagnostics.js';
 import type { Label, Located } from '../plan/types.js';
 import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
@@ -114,8 +114,7 @@ function singleValue(ctx: Ctx, state: StageState): { value: string; range: Sourc
 export function workdirInstruction(ctx: Ctx, state: StageState): void {
   const v = singleValue(ctx, state);
   if (!v) return;
-  const abs = posix.normalize(v.value.startsWith('/') ? v.value : posix.join(state.workdir, v.value));
-  const dir = abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
+  const dir = cleanPath(v.value.startsWith('/') ? v.value : `${state.workdir}/${v.value}`);
   state.workdir = dir;
   state.stage.config.workdir = { value: dir, range: v.range };
   state.stage.history.push({ createdBy: `WORKDIR ${dir}`, emptyLayer: true });

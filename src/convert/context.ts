@@ -1,5 +1,5 @@
 // Which files of the build context a build needs: BuildKit then transfers only those.
-import { posix } from 'node:path';
+import { cleanPath } from '../gopath.js';
 import type { CopyStep } from '../plan/types.js';
 
 /**
@@ -11,7 +11,7 @@ export function contextIncludePatterns(steps: readonly CopyStep[]): string[] | u
   for (const step of steps) {
     if (step.from.kind !== 'context') continue;
     for (const src of step.sources) {
-      const clean = posix.normalize(`/${src.value}`).replace(/^\/+/, '').replace(/\/+$/, '');
+      const clean = cleanPath(`/${src.value}`).slice(1);
       if (clean === '' || clean === '.') return undefined;
       patterns.add(clean);
     }

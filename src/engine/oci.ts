@@ -15,6 +15,7 @@ import { makeParentDirs, removeMadeDirs } from './dest.js';
 import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer, writeNewFile } from './layer.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
 import type { LayerBlob, LayerEntry, LayerSpec } from './types.js';
+import { sortedRecord } from '../order.js';
 
 export type OutputSpec =
   | { type: 'oci-layout'; dest: string }
@@ -60,12 +61,6 @@ const HISTORY_COMMENT = 'buildkit.exporter.image.v0';
 /** Go's time.RFC3339 in UTC for whole seconds: `2024-01-02T03:04:05Z`. */
 export function rfc3339(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function sortedRecord(r: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
-  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The Return result: refs and the exporter metadata (image config, platform list, annotations), as the
 // Dockerfile frontend shapes them. Pure: solved refs in, protobuf Result out.
 import type { moby } from '../gen/pb.js';
-import { compareBytes } from '../llb/metadata.js';
+import { compareBytes, sortedRecord } from '../order.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { FrontendError } from './errors.js';
@@ -31,12 +31,6 @@ function platformJson(p: Platform): Record<string, string> {
   return p.variant ? { architecture: p.architecture, os: p.os, variant: p.variant } : { architecture: p.architecture, os: p.os };
 }
 
-/** protobufjs writes maps in key order and Go sorts them: insert sorted. */
-function sorted(entries: [string, Buffer][]): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
-  for (const [k, v] of [...entries].sort((a, b) => compareBytes(a[0], b[0]))) out[k] = v;
-  return out;
-}
 
 export function returnResult(images: readonly SolvedImage[], shape: ResultShape): moby.buildkit.v1.frontend.Result.$Properties {
   if (images.length === 0) throw new Error('returnResult: no image');
@@ -46,7 +40,7 @@ export function returnResult(images: readonly SolvedImage[], shape: ResultShape)
     if (shape.annotations) {
       for (const [k, v] of Object.entries(img.annotations)) meta.push([`annotation-manifest.${k}`, Buffer.from(v, 'utf8')]);
     }
-    return { ref: { id: img.refId }, metadata: sorted(meta) };
+    return { ref: { id: img.refId }, metadata: sortedRecord(meta) };
   }
   const refs: Record<string, { id: string }> = {};
   const meta: [string, Buffer][] = [];
@@ -66,5 +60,5 @@ export function returnResult(images: readonly SolvedImage[], shape: ResultShape)
   }
   for (const key of [...seen.keys()].sort(compareBytes)) refs[key] = { id: seen.get(key)!.refId };
   meta.push(['refs.platforms', json({ Platforms: listed })]);
-  return { refs: { refs }, metadata: sorted(meta) };
+  return { refs: { refs }, metadata: sortedRecord(meta) };
 }

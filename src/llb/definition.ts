@@ -2,7 +2,8 @@
 import { pb } from '../gen/ops.js';
 import { digestOf } from './digest.js';
 import { int64ToNumber } from './int64.js';
-import { compareBytes, normalizeMetadata, sortedRecord, type OpMetadataValue } from './metadata.js';
+import { compareBytes, sortedRecord } from '../order.js';
+import { normalizeMetadata, type OpMetadataValue } from './metadata.js';
 
 export interface Definition {
   /** Marshalled pb.Op messages; the last one is the terminal op pointing at the result. */

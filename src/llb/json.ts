@@ -4,7 +4,8 @@ import type { pb } from '../gen/ops.js';
 import { decodeDefinition } from './definition.js';
 import { goJSON } from './gojson.js';
 import { int64ToBigInt, type Int64 } from './int64.js';
-import { compareBytes, type OpMetadataValue } from './metadata.js';
+import { compareBytes } from '../order.js';
+import type { OpMetadataValue } from './metadata.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

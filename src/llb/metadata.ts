@@ -1,5 +1,6 @@
 // OpMetadata values: the per-op side data of a Definition (progress names, caps). Keys follow the pb
 // field names, which are also the JSON names `buildctl debug dump-llb` prints.
+import { sortedRecord } from '../order.js';
 
 export interface OpMetadataValue {
   ignore_cache?: boolean;
@@ -9,17 +10,6 @@ export interface OpMetadataValue {
   progress_group?: { id?: string; name?: string; weak?: boolean };
 }
 
-/** Bytewise order, as Go sorts map keys (JS's default sort compares UTF-16 units). */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** A copy of `record` whose keys are inserted in bytewise order (protobufjs writes maps in key order). */
-export function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<string, V> {
-  const out: Record<string, V> = {};
-  for (const k of Object.keys(record).sort(compareBytes)) out[k] = record[k]!;
-  return out;
-}
 
 /** The same metadata with every map sorted and empty parts dropped. */
 export function normalizeMetadata(m: OpMetadataValue): OpMetadataValue {

@@ -5,8 +5,9 @@ import { Caps, CUSTOM_NAME_KEY } from './caps.js';
 import { execInputs, execOp } from './execop.js';
 import { toInt64 } from './int64.js';
 import type { OpMetadataValue } from './metadata.js';
-import { sortedRecord } from './metadata.js';
-import { cleanPath, joinPath, normalizePath } from './path.js';
+import { sortedRecord } from '../order.js';
+import { cleanPath, joinPath } from '../gopath.js';
+import { normalizePath } from './path.js';
 import type { ChownSpec, ExecVertex, FileActionSpec, FileVertex, Output, SourceVertex, UserSpec, Vertex } from './vertex.js';
 
 /** What an op needs from the rest of the marshal: the default platform and its inputs' digests. */

@@ -1,8 +1,6 @@
 // Go's `path` package semantics (Clean, Join) and client/llb's normalizePath, so paths in ops match Go.
 import { cleanPath, joinPath } from '../gopath.js';
 
-export { cleanPath, joinPath };
-
 /**
  * client/llb normalizePath: absolute against `parent`; with keepSlash a trailing `/` or `/.` of the
  * original survives, because it changes what a copy means (into a directory, or its contents).

@@ -3,7 +3,7 @@ import { isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Platform } from '../platform.js';
 import { Caps } from './caps.js';
 import { goJSON } from './gojson.js';
-import { sortedRecord } from './metadata.js';
+import { sortedRecord } from '../order.js';
 import { State } from './state.js';
 import type { SourceVertex } from './vertex.js';
 

@@ -2,9 +2,6 @@
 // the same exclude patterns the Dockerfile frontend would.
 import { cleanPath } from '../gopath.js';
 
-/** Go's path.Clean (.dockerignore patterns are ToSlash'ed first). */
-export const goCleanPath = cleanPath;
-
 /**
  * The patterns of a .dockerignore file, in order. As Docker: a UTF-8 BOM is dropped; a line starting
  * with `#` (before trimming) is a comment; lines are trimmed and blank ones skipped; `!` marks an
@@ -28,7 +25,7 @@ export function readDockerignore(text: string): Array<{ pattern: string; line: n
     const invert = pattern.startsWith('!');
     if (invert) pattern = pattern.slice(1).trim();
     if (pattern.length > 0) {
-      pattern = goCleanPath(pattern);
+      pattern = cleanPath(pattern);
       if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
     }
     patterns.push({ pattern: invert ? `!${pattern}` : pattern, line: index + 1 });

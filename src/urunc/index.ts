@@ -39,5 +39,4 @@ export {
   type StageFiles,
   type Presence,
 } from './produced.js';
-export { goClean, pathProblem } from './paths.js';
-export { compareBytes } from './order.js';
+export { pathProblem } from './paths.js';

@@ -1,6 +1,6 @@
 // /urunc.json: one flat JSON object, keys sorted by byte order, values standard padded base64 (RFC 4648)
 // of the UTF-8 value, compact, no trailing newline (byte-identical to pun's output for the same labels).
-import { compareBytes } from './order.js';
+import { compareBytes } from '../order.js';
 
 export function renderUruncJson(values: Record<string, string>): Uint8Array {
   const keys = Object.keys(values).sort(compareBytes);

@@ -2,9 +2,6 @@
 import { cleanPath } from '../gopath.js';
 import { MAX_VALUE_BYTES } from './keys.js';
 
-/** Go's path.Clean, as urunc applies it (filepath.Clean on Linux). */
-export const goClean = cleanPath;
-
 export function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
@@ -24,7 +21,7 @@ export function pathProblem(value: string, allowRoot: boolean): string | undefin
   }
   if (value.startsWith('..')) return 'must not start with "..": give the absolute path inside the image';
   if (value.startsWith('-')) return 'must not start with "-": give the absolute path inside the image';
-  const cleaned = goClean(value);
+  const cleaned = cleanPath(value);
   if (cleaned !== value) return `is not a clean path: write "${cleaned}"`;
   if (value === '.') return 'must not be ".": give the absolute path inside the image';
   if (value === '/' && !allowRoot) return 'must not be "/": give the path of a file';

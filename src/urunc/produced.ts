@@ -4,7 +4,7 @@
 // check never rejects a path that might exist.
 import type { SourceRange } from '../diagnostics.js';
 import type { CopyStep, Plan } from '../plan/types.js';
-import { goClean } from './paths.js';
+import { cleanPath } from '../gopath.js';
 
 export type ProducedPath =
   /** Exactly this file (absolute, clean). */
@@ -29,14 +29,14 @@ function baseName(source: string): string {
 }
 
 function join(dir: string, name: string): string {
-  return goClean(`${dir}/${name}`);
+  return cleanPath(`${dir}/${name}`);
 }
 
 /** The paths one COPY/ADD writes (BuildKit semantics: a trailing `/` or several sources make dest a directory). */
 export function producedByCopy(step: CopyStep, sourceKind?: SourceKindOracle): ProducedPath[] {
   const range = step.range;
   const destWritten = step.dest.value;
-  const dest = goClean(destWritten.startsWith('/') ? destWritten : `/${destWritten}`);
+  const dest = cleanPath(destWritten.startsWith('/') ? destWritten : `/${destWritten}`);
   const intoDir = destWritten.endsWith('/') || step.sources.length > 1;
   const out: ProducedPath[] = [];
   const tree = (): void => void out.push({ kind: 'tree', dir: dest, range });

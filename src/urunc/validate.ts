@@ -3,9 +3,10 @@
 // hands the container to runc. Severity follows the selected release (releases.ts, rules.ts).
 import { ruleDiagnostic, sortByPosition, type Diagnostic, type Severity, type SourceRange } from '../diagnostics.js';
 import { GO_BOOLS, KNOWN_KEYS, MAX_VALUE_BYTES, RENAMED_KEYS, REQUIRED_KEYS, RUNTIME_ONLY_KEYS, SOLO5_DEV_RE, URUNC_PREFIX, fullKey, type KnownKey } from './keys.js';
-import { goClean, utf8Length } from './paths.js';
+import { cleanPath } from '../gopath.js';
+import { utf8Length } from './paths.js';
 import { findProduced, type ProducedPath } from './produced.js';
-import { sortedRecord } from './order.js';
+import { sortedRecord } from '../order.js';
 import { DEFAULT_RELEASE, describeReleases, releasesWhere, type UruncRelease } from './releases.js';
 import type { RuleName } from './rules.js';
 import { suggest } from './suggest.js';
@@ -108,7 +109,7 @@ export function validateUrunc(labels: readonly LabelInput[], ctx: UruncContext):
     emit(key, findings);
     if (key === 'blkMntPoint' || findings.some((f) => f.rule === 'urunc-path' && f.severity === 'error')) continue;
     // The file system resolves `//` and `./` as urunc's releases without path rules let them through.
-    checkExists(key, goClean(v.startsWith('/') ? v : `/${v}`), ctx, report, known.get(key));
+    checkExists(key, cleanPath(v.startsWith('/') ? v : `/${v}`), ctx, report, known.get(key));
   }
 
   const version = value('unikernelVersion');

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type BuildInput, type ResolvedImage } from '../../src/convert/index.js';
 import { PunchError, type Diagnostic, type SourceRange } from '../../src/diagnostics.js';
 import { decodeDefinition, encodeDefinition } from '../../src/llb/index.js';
+import { compareBytes } from '../../src/order.js';
 import type { Platform } from '../../src/platform.js';
 import {
   KNOWN_KEYS,
   URUNC_PREFIX,
-  compareBytes,
   parseUruncJson,
   renderUruncJson,
   validateUrunc,

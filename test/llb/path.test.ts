@@ -1,6 +1,7 @@
 // Paths in file actions follow Go's path.Clean and client/llb's normalizePath.
 import { describe, expect, it } from 'vitest';
-import { cleanPath, joinPath, normalizePath } from '../../src/llb/path.js';
+import { cleanPath, joinPath } from '../../src/gopath.js';
+import { normalizePath } from '../../src/llb/path.js';
 
 describe('cleanPath (Go path.Clean)', () => {
   it.each([

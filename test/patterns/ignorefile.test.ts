@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { goCleanPath, parseDockerignore } from '../../src/patterns/index.js';
+import { cleanPath } from '../../src/gopath.js';
+import { parseDockerignore } from '../../src/patterns/index.js';
 
 describe('.dockerignore parsing', () => {
   it('keeps patterns in order', () => {
@@ -50,6 +51,6 @@ describe("Go's path.Clean", () => {
     ['a/b/../../c', 'c'],
   ];
   for (const [input, want] of cases) {
-    it(`cleans "${input}" to "${want}"`, () => expect(goCleanPath(input)).toBe(want));
+    it(`cleans "${input}" to "${want}"`, () => expect(cleanPath(input)).toBe(want));
   }
 });

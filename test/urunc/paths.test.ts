@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { goClean, pathProblem } from '../../src/urunc/index.js';
+import { cleanPath } from '../../src/gopath.js';
+import { pathProblem } from '../../src/urunc/index.js';
 
-describe('goClean (Go path/filepath.Clean on slash paths)', () => {
+describe('cleanPath (Go path/filepath.Clean on slash paths)', () => {
   // Cases from Go's own filepath tests.
   it.each([
     ['', '.'],
@@ -31,7 +32,7 @@ describe('goClean (Go path/filepath.Clean on slash paths)', () => {
     ['abc//./../def', 'def'],
     ['abc/../../././../def', '../../def'],
   ])('%j → %j', (input, expected) => {
-    expect(goClean(input)).toBe(expected);
+    expect(cleanPath(input)).toBe(expected);
   });
 });
 
