@@ -1,7 +1,7 @@
 // Run options → an immutable ExecVertex, as Go's client/llb builds an ExecOp from State.Run(...) and
 // its mount, secret and SSH options. Marshalling is separate (execop.ts).
 import type { Platform } from '../platform.js';
-import { joinPath } from './path.js';
+import { joinPath } from '../gopath.js';
 import type {
   CacheSharing,
   ExecMount,

@@ -2,7 +2,7 @@
 import type { Platform } from '../platform.js';
 import type { FileAction } from './fileaction.js';
 import { execVertex, type RunOptions } from './exec.js';
-import { joinPath } from './path.js';
+import { joinPath } from '../gopath.js';
 import type { ExecVertex, FileVertex, Output } from './vertex.js';
 
 export class State {
