@@ -2,10 +2,10 @@
 // could be read of it), the `# check=` directive (or BUILDKIT_DOCKERFILE_CHECK) applies, and the
 // result is sorted by position.
 import { fileLines, parseDirectives } from '../containerfile/directives.js';
-import { lineRange, ruleDiagnostic, sortByPosition, type Diagnostic } from '../diagnostics.js';
+import { lineRange, ruleDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { Platform } from '../platform.js';
 import type { Plan } from '../plan/types.js';
-import { CHECK_ARG, NO_CHECK_CONFIG, applyCheckConfig, parseCheckConfig, type CheckConfig } from '../urunc/check-config.js';
+import { CHECK_ARG, NO_CHECK_CONFIG, collectDiagnostics, parseCheckConfig, type CheckConfig } from '../urunc/check-config.js';
 import type { UruncRelease } from '../urunc/releases.js';
 import type { BuildInput } from './api.js';
 import { resolveBases } from './bases.js';
@@ -46,5 +46,5 @@ export async function partialDiagnostics(partial: Plan, input: BuildInput, targe
 
 /** Applies the check configuration and sorts by position: what the user sees, in the file's order. */
 export function finish(ds: readonly Diagnostic[], config: CheckConfig): Diagnostic[] {
-  return sortByPosition(applyCheckConfig(ds, config));
+  return collectDiagnostics([ds], config);
 }

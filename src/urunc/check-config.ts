@@ -3,7 +3,7 @@
 // to punch's rules with the same syntax: up to three `;`-separated `key=value` parts, keys `skip`
 // (rule names, or `all`), `error` (a Go boolean) and `experimental` (accepted; punch has no
 // experimental rules).
-import { type Diagnostic } from '../diagnostics.js';
+import { sortByPosition, type Diagnostic } from '../diagnostics.js';
 import { DEFAULT_RULE } from './rules.js';
 
 export interface CheckConfig {
@@ -70,4 +70,12 @@ export function applyCheckConfig(ds: readonly Diagnostic[], config: CheckConfig)
     out.push(config.error ? { ...d, severity: 'error', message: `${d.message} (check=error=true)` } : d);
   }
   return out;
+}
+
+/**
+ * What a user sees from any input (Containerfile, bunnyfile): the diagnostics of every check, the
+ * check configuration applied, sorted by position. One call per file.
+ */
+export function collectDiagnostics(groups: ReadonlyArray<readonly Diagnostic[]>, config: CheckConfig = NO_CHECK_CONFIG): Diagnostic[] {
+  return sortByPosition(applyCheckConfig(groups.flat(), config));
 }

@@ -1,4 +1,7 @@
-// urunc metadata: what urunc accepts, build-time validation, /urunc.json bytes, command-line consistency.
+// urunc metadata: what each urunc release accepts (releases.ts), the named check rules (rules.ts),
+// validation of labels from any input (Containerfile, bunnyfile: labels with their ranges), /urunc.json
+// bytes, command-line consistency, and collectDiagnostics: the findings of every check with the
+// `# check=` configuration applied, in file order.
 export {
   URUNC_PREFIX,
   KNOWN_KEYS,
@@ -25,6 +28,14 @@ export {
   type CmdlineUse,
   type Citation,
 } from './releases.js';
+export {
+  CHECK_ARG,
+  NO_CHECK_CONFIG,
+  parseCheckConfig,
+  applyCheckConfig,
+  collectDiagnostics,
+  type CheckConfig,
+} from './check-config.js';
 export { RULES, DEFAULT_RULE, ruleAnchor, isRuleName, type RuleInfo, type RuleName } from './rules.js';
 export { validateUrunc, type LabelInput, type UruncContext, type UruncResult } from './validate.js';
 export { renderUruncJson, parseUruncJson } from './json.js';

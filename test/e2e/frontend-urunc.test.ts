@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { onEachEngine } from './engine.js';
-import { URUNC, exampleContext, punchBuildOk } from './frontend-support.js';
+import { URUNC, exampleContext, frontendLines, punchBuild, punchBuildOk, punchContext } from './frontend-support.js';
 import { readTar } from './tar.js';
 
 function manifestAnnotations(archive: Buffer): Record<string, string> {
@@ -40,3 +40,24 @@ onEachEngine(
   },
   (e) => e.name === 'docker26',
 );
+
+onEachEngine(() => {
+  test('an unknown com.urunc.unikernel.* key (another project\'s) builds, with a warning naming the rule', async () => {
+    const context = punchContext(
+      `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nLABEL ${URUNC}binary=/unikernel/app.hvt ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\nLABEL ${URUNC}memory=512M\n`,
+      { 'app.hvt': 'app\n' },
+    );
+    const r = await punchBuildOk({ context, tag: 'punch-e2e/urunc:unknown-key' });
+    expect(`${r.stderr}\n${frontendLines(r.daemonLog)}`).toMatch(new RegExp(`warning: unknown label ${URUNC}memory: urunc reads only .*and ignores this one \\[urunc-unknown-key\\]`));
+  });
+
+  test('a Containerfile error and a bad monitor are reported together', async () => {
+    const context = punchContext(
+      `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nLABEL ${URUNC}binary=/unikernel/app.hvt ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvtt\nFROBNICATE\n`,
+      { 'app.hvt': 'app\n' },
+    );
+    const r = await punchBuild({ context, tag: 'punch-e2e/urunc:two-errors' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Containerfile:4:\d+: error: unknown hypervisor "hvtt": did you mean "hvt"\?[^\n]*\n?.*Containerfile:5:1: error: unknown instruction: FROBNICATE/s);
+  });
+});

@@ -1,7 +1,7 @@
 // `# check=` options, parsed as BuildKit's linter.ParseLintOptions parses them.
 import { describe, expect, it } from 'vitest';
 import { ruleDiagnostic, lineRange, type Diagnostic } from '../../src/diagnostics.js';
-import { applyCheckConfig, parseCheckConfig } from '../../src/urunc/check-config.js';
+import { applyCheckConfig, collectDiagnostics, parseCheckConfig } from '../../src/urunc/check-config.js';
 
 describe('parseCheckConfig', () => {
   it.each([
@@ -61,5 +61,18 @@ describe('applyCheckConfig', () => {
 
   it('error=true with skip: skipped warnings stay away', () => {
     expect(applyCheckConfig([warning, other], { skipAll: false, skip: ['urunc-relative-path'], error: true }).map((d) => d.rule)).toEqual(['urunc-unknown-key']);
+  });
+});
+
+describe('collectDiagnostics', () => {
+  const d = (line: number, col: number, rule: string, severity: 'error' | 'warning' = 'warning') => ruleDiagnostic(rule, severity, 'bunnyfile', { start: { line, col }, end: { line, col: col + 1 } }, rule);
+
+  it('merges the findings of every check, sorted by position, for any input file', () => {
+    const got = collectDiagnostics([[d(7, 3, 'urunc-unknown-key')], [d(2, 5, 'urunc-unknown-value', 'error'), d(2, 1, 'urunc-path', 'error')]]);
+    expect(got.map((x) => `${x.range.start.line}:${x.range.start.col} ${x.rule}`)).toEqual(['2:1 urunc-path', '2:5 urunc-unknown-value', '7:3 urunc-unknown-key']);
+  });
+
+  it('applies the check configuration', () => {
+    expect(collectDiagnostics([[d(7, 3, 'urunc-unknown-key')]], { skipAll: false, skip: ['urunc-unknown-key'], error: false })).toEqual([]);
   });
 });
