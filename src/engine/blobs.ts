@@ -1,0 +1,165 @@
+// The blob store of one export: layers, configs and manifests by digest, written durably into a
+// layout's blobs dir, or (for an archive) kept where they are until the tar is written.
+import { closeSync, constants, copyFile, fsyncSync, lstatSync, mkdir, openSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { MediaType, type Descriptor } from '../oci/types.js';
+import { sha256Digest } from '../sha256.js';
+import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer } from './layer.js';
+import type { ExportOptions } from './oci.js';
+import type { LayerBlob, LayerEntry } from './types.js';
+
+export function jsonBytes(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v));
+}
+
+export function describe(mediaType: string, bytes: Buffer): Descriptor {
+  return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
+}
+
+/** mkdir -p through the async call: Node 20's mkdirSync({ recursive }) can loop forever on some paths. */
+export function makeDirs(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => mkdir(dir, { recursive: true }, (e) => (e ? reject(e) : resolve())));
+}
+
+export function copyBlob(from: string, to: string): Promise<void> {
+  // A reflink when the filesystem can, else a copy; the cache's file is never moved.
+  return new Promise((resolve, reject) => copyFile(from, to, constants.COPYFILE_FICLONE, (e) => (e ? reject(e) : resolve())));
+}
+
+/** fsync of a file or directory by path. */
+export function syncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function syncDir(dir: string): void {
+  try {
+    syncPath(dir, 'r');
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
+}
+
+export function exists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An archive keeps small new layers in memory up to this many bytes in all; more go to its staging dir. */
+const ARCHIVE_MEMORY_BYTES = 16 << 20;
+
+/** Where a blob's bytes are: a file, or (archives only) memory. */
+export type BlobSource = { readonly path: string } | { readonly data: Buffer };
+
+/** A layer as the manifest and config see it (its bytes are in the BlobSet). */
+export type ExportedLayer = Pick<LayerBlob, 'mediaType' | 'digest' | 'diffID' | 'size'>;
+
+/**
+ * The blobs of one export, by digest.
+ * - `layout`: every blob is a file in `dir`, synced before it is named (base blobs are copied in);
+ *   `added` lists the ones this export created, for removal if it fails.
+ * - `archive`: the tar is the only output, so blobs stay where they are: base blobs in the cache,
+ *   small new layers and the JSON blobs in memory, large layers in `dir` (made on first use, not
+ *   synced: the caller deletes it once the synced archive is written).
+ */
+export class BlobSet {
+  readonly blobs = new Map<string, BlobSource>();
+  readonly added: string[] = [];
+  #dirMade: boolean;
+  /** Bytes of new layers an archive holds in memory. */
+  #memoryBytes = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly kind: 'layout' | 'archive',
+  ) {
+    this.#dirMade = kind === 'layout';
+  }
+
+  async #makeDir(): Promise<void> {
+    if (this.#dirMade) return;
+    await makeDirs(this.dir);
+    this.#dirMade = true;
+  }
+
+  /** True once `dir` exists (always for a layout): an archive's staging dir to remove afterwards. */
+  get dirMade(): boolean {
+    return this.#dirMade;
+  }
+
+  addBytes(desc: Descriptor, data: Buffer): void {
+    if (this.kind === 'archive') {
+      this.blobs.set(desc.digest, { data });
+      return;
+    }
+    if (this.blobs.has(desc.digest)) return;
+    const { path, added } = putBlob(this.dir, desc.digest, data);
+    if (added) this.added.push(path);
+    this.blobs.set(desc.digest, { path });
+  }
+
+  async addFile(blob: LayerBlob): Promise<void> {
+    if (this.blobs.has(blob.digest)) return;
+    const path = join(this.dir, blob.digest.slice('sha256:'.length));
+    if (blob.path === path || this.kind === 'archive') {
+      this.blobs.set(blob.digest, { path: blob.path });
+      return;
+    }
+    if (!exists(path)) {
+      const tmp = tempName(this.dir, 'blob');
+      try {
+        await copyBlob(blob.path, tmp);
+        syncPath(tmp, 'r+');
+        renameSync(tmp, path);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      this.added.push(path);
+    }
+    this.blobs.set(blob.digest, { path });
+  }
+
+  /** Writes a new layer from its entries and records it. */
+  async addLayer(entries: readonly LayerEntry[], opts: ExportOptions): Promise<ExportedLayer> {
+    const limit = opts.inMemoryBytes ?? SMALL_LAYER_BYTES;
+    const layerOpts = {
+      ...(opts.level !== undefined ? { level: opts.level } : {}),
+      ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+    };
+    if (this.kind === 'archive' && layerContentBytes(entries) <= limit) {
+      const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
+      const layer = { mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
+      if (this.blobs.has(digest)) return layer;
+      if (this.#memoryBytes + blob.length <= ARCHIVE_MEMORY_BYTES) {
+        this.#memoryBytes += blob.length;
+        this.blobs.set(digest, { data: blob });
+        return layer;
+      }
+      // Many small layers: past the memory budget they wait on disk like large ones.
+      await this.#makeDir();
+      this.blobs.set(digest, { path: putBlob(this.dir, digest, blob, false).path });
+      return layer;
+    }
+    await this.#makeDir();
+    const blob = await writeLayer(entries, {
+      blobsDir: this.dir,
+      ...layerOpts,
+      inMemoryBytes: limit,
+      durable: this.kind === 'layout',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (!blob.reused) this.added.push(blob.path);
+    this.blobs.set(blob.digest, { path: blob.path });
+    return blob;
+  }
+}
+
