@@ -6,6 +6,7 @@
 // thread-pool round trip (and node:fs/promises its load time). Copies of base blobs stay async.
 import { createWriteStream, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { LAYOUT_INDEX_FILE, LAYOUT_MARKER, LAYOUT_MARKER_FILE, REF_NAME_ANNOTATION, layoutBlobPath } from '../oci/layout.js';
 import { formatReference, isReferenceError, parseReference, withDefaultTag } from '../oci/reference.js';
 import { MediaType, type Descriptor, type ImageConfig, type Index } from '../oci/types.js';
 import type { Platform } from '../platform.js';
@@ -53,7 +54,6 @@ export interface ExportResult {
   manifests: { platform: Platform; digest: string; configDigest: string }[];
 }
 
-const REF_NAME = 'org.opencontainers.image.ref.name';
 const IMAGE_NAME = 'io.containerd.image.name';
 
 /** `docker.io/me/app:1.0` → full name and its tag (`latest` when none). */
@@ -67,10 +67,9 @@ function nameAnnotations(name: string | undefined): { full: string; tag: string 
 
 function rootEntry(root: Descriptor, name: ReturnType<typeof nameAnnotations>): Descriptor {
   if (!name) return root;
-  return { ...root, annotations: { [IMAGE_NAME]: name.full, [REF_NAME]: name.tag } };
+  return { ...root, annotations: { [IMAGE_NAME]: name.full, [REF_NAME_ANNOTATION]: name.tag } };
 }
 
-const OCI_LAYOUT = Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
 
 /** Builds the image and writes it to `output`. Nothing is left at the destination unless it all succeeded. */
 export async function exportImage(images: readonly PlatformImage[], output: OutputSpec, opts: ExportOptions = {}): Promise<ExportResult> {
@@ -99,7 +98,7 @@ function result(built: Built): ExportResult {
 }
 
 function isLayout(dir: string): boolean {
-  return exists(join(dir, 'oci-layout')) && exists(join(dir, 'index.json'));
+  return exists(join(dir, LAYOUT_MARKER_FILE)) && exists(join(dir, LAYOUT_INDEX_FILE));
 }
 
 async function exportLayout(images: readonly PlatformImage[], dest: string, name: ReturnType<typeof nameAnnotations>, opts: ExportOptions): Promise<ExportResult> {
@@ -118,8 +117,8 @@ async function exportLayout(images: readonly PlatformImage[], dest: string, name
     const blobs = new BlobSet(join(staging, 'blobs', 'sha256'), 'layout');
     const built = await buildBlobs(images, blobs, opts);
     const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [rootEntry(built.root, name)] };
-    writeNewFile(join(staging, 'oci-layout'), OCI_LAYOUT);
-    writeNewFile(join(staging, 'index.json'), jsonBytes(index));
+    writeNewFile(join(staging, LAYOUT_MARKER_FILE), LAYOUT_MARKER);
+    writeNewFile(join(staging, LAYOUT_INDEX_FILE), jsonBytes(index));
     syncDir(staging);
     opts.signal?.throwIfAborted();
     renameSync(staging, dest);
@@ -140,19 +139,19 @@ async function updateLayout(images: readonly PlatformImage[], dest: string, name
   try {
     const built = await buildBlobs(images, blobs, opts);
     let index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
-    if (exists(join(dest, 'index.json'))) {
+    if (exists(join(dest, LAYOUT_INDEX_FILE))) {
       try {
-        index = JSON.parse(readFileSync(join(dest, 'index.json'), 'utf8')) as Index;
+        index = JSON.parse(readFileSync(join(dest, LAYOUT_INDEX_FILE), 'utf8')) as Index;
       } catch (e) {
-        throw new Error(`${join(dest, 'index.json')} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`${join(dest, LAYOUT_INDEX_FILE)} is not valid JSON: ${(e as Error).message}`);
       }
     }
-    const keep = (index.manifests ?? []).filter((m) => !name || m.annotations?.[REF_NAME] !== name.tag);
+    const keep = (index.manifests ?? []).filter((m) => !name || m.annotations?.[REF_NAME_ANNOTATION] !== name.tag);
     const next: Index = { ...index, schemaVersion: 2, manifests: [...keep, rootEntry(built.root, name)] };
-    if (!exists(join(dest, 'oci-layout'))) writeNewFile(join(dest, 'oci-layout'), OCI_LAYOUT);
+    if (!exists(join(dest, LAYOUT_MARKER_FILE))) writeNewFile(join(dest, LAYOUT_MARKER_FILE), LAYOUT_MARKER);
     writeNewFile(indexTmp, jsonBytes(next));
     opts.signal?.throwIfAborted();
-    renameSync(indexTmp, join(dest, 'index.json'));
+    renameSync(indexTmp, join(dest, LAYOUT_INDEX_FILE));
     syncDir(dest);
     return result(built);
   } catch (e) {
@@ -179,19 +178,18 @@ async function exportArchive(
     const built = await buildBlobs(images, blobs, opts);
     const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [rootEntry(built.root, name)] };
     const files: ArchiveFile[] = [
-      { name: 'oci-layout', data: OCI_LAYOUT },
-      { name: 'index.json', data: jsonBytes(index) },
+      { name: LAYOUT_MARKER_FILE, data: LAYOUT_MARKER },
+      { name: LAYOUT_INDEX_FILE, data: jsonBytes(index) },
     ];
     if (output.type === 'docker') {
       const m = built.manifests[0]!;
-      const blobPath = (d: string): string => `blobs/sha256/${d.slice('sha256:'.length)}`;
-      const entry: Record<string, unknown> = { Config: blobPath(m.config), RepoTags: name ? [name.full] : [], Layers: m.layers.map(blobPath) };
+      const entry: Record<string, unknown> = { Config: layoutBlobPath(m.config), RepoTags: name ? [name.full] : [], Layers: m.layers.map((d) => layoutBlobPath(d)) };
       files.push({ name: 'manifest.json', data: jsonBytes([entry]) });
     }
     files.push({ name: 'blobs/', dir: true }, { name: 'blobs/sha256/', dir: true });
     for (const digest of [...blobs.blobs.keys()].sort()) {
       const src = blobs.blobs.get(digest)!;
-      const entryName = `blobs/sha256/${digest.slice('sha256:'.length)}`;
+      const entryName = layoutBlobPath(digest);
       files.push('data' in src ? { name: entryName, data: src.data } : { name: entryName, path: src.path, size: statSync(src.path).size });
     }
     const onDisk = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);

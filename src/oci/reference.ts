@@ -125,7 +125,4 @@ export function normalizeReference(text: string): string | ReferenceError {
   return isReferenceError(parsed) ? parsed : formatReference(withDefaultTag(parsed));
 }
 
-/** `oci-layout://<dir>[:tag]`: an image in a local OCI layout, which punch build reads directly. */
-export function isOciLayoutRef(text: string): boolean {
-  return text.startsWith('oci-layout://') && text.length > 'oci-layout://'.length;
-}
+export { isOciLayoutRef } from './layout.js';

@@ -1,12 +1,12 @@
 // Turns an OCI image layout (as `punch build` writes it) into what `RegistryClient.push` sends.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LAYOUT_INDEX_FILE, layoutBlobPath } from '../oci/layout.js';
 import { MediaType, type Descriptor, type Index, type Manifest } from '../oci/types.js';
 import type { BlobToPush, ManifestToPush, PushImage } from './push.js';
 
 function blobPath(dir: string, digest: string): string {
-  const [alg, hex] = digest.split(':');
-  return join(dir, 'blobs', alg!, hex!);
+  return join(dir, layoutBlobPath(digest));
 }
 
 async function blob(dir: string, d: Descriptor): Promise<BlobToPush> {
@@ -22,7 +22,7 @@ async function manifestBlobs(dir: string, m: Manifest): Promise<BlobToPush[]> {
 
 /** The image that index.json's only entry names: a manifest, or an index of per-platform manifests. */
 export async function pushImageFromLayout(dir: string): Promise<PushImage> {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as Index;
+  const index = JSON.parse(await readFile(join(dir, LAYOUT_INDEX_FILE), 'utf8')) as Index;
   if (index.manifests.length !== 1) throw new Error(`layout ${dir}: expected one image in index.json, found ${index.manifests.length}`);
   const top = index.manifests[0]!;
   const rootBytes = await readFile(blobPath(dir, top.digest));

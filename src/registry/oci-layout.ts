@@ -1,6 +1,7 @@
 // `oci-layout://<dir>[:tag]` bases: the same PulledImage, read from a local OCI image layout in place.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { LAYOUT_INDEX_FILE, LAYOUT_MARKER_FILE, OCI_LAYOUT_SCHEME, REF_NAME_ANNOTATION, parseOciLayoutRef } from '../oci/layout.js';
 import type { Descriptor, Index } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import { blobPath, sha256Digest } from './digest.js';
@@ -8,18 +9,7 @@ import { RegistryError } from './errors.js';
 import { mapLimit, pairLayers, type PulledImage } from './image.js';
 import { checkConfigPlatform, parseImageConfig, parseManifestDocument, selectManifest } from './manifests.js';
 
-export const ociLayoutScheme = 'oci-layout://';
-const refNameKey = 'org.opencontainers.image.ref.name';
-
-/** `oci-layout://<dir>[:tag]` → its parts; undefined for any other reference. */
-export function parseOciLayoutRef(text: string): { dir: string; tag?: string } | undefined {
-  if (!text.startsWith(ociLayoutScheme)) return undefined;
-  const rest = text.slice(ociLayoutScheme.length);
-  const colon = rest.lastIndexOf(':');
-  // A colon before the last slash belongs to the directory, not to a tag.
-  if (colon > rest.lastIndexOf('/') && colon > 0) return { dir: rest.slice(0, colon), tag: rest.slice(colon + 1) };
-  return { dir: rest };
-}
+export { parseOciLayoutRef };
 
 async function readBlob(dir: string, desc: Descriptor, what: string): Promise<Buffer> {
   const path = blobPath(dir, desc.digest, what);
@@ -50,28 +40,28 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 
 /** Which entry of index.json the tag names; with no tag, the only entry, or index.json itself as a platform index. */
 function pickEntry(index: Index, tag: string | undefined, what: string): Descriptor | 'whole-index' {
-  const named = index.manifests.filter((d) => d.annotations?.[refNameKey] !== undefined);
+  const named = index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] !== undefined);
   if (tag !== undefined) {
-    const hit = index.manifests.find((d) => d.annotations?.[refNameKey] === tag);
+    const hit = index.manifests.find((d) => d.annotations?.[REF_NAME_ANNOTATION] === tag);
     if (hit) return hit;
   } else if (index.manifests.length === 1) {
     return index.manifests[0]!;
   } else if (named.length === 0) {
     return 'whole-index';
   }
-  const tags = named.map((d) => d.annotations![refNameKey]!);
+  const tags = named.map((d) => d.annotations![REF_NAME_ANNOTATION]!);
   const wanted = tag === undefined ? 'no tag given' : `tag "${tag}" not found`;
   throw new RegistryError('not-found', `image not found: ${what}: ${wanted}; tags in the layout: ${tags.length > 0 ? tags.join(', ') : 'none'}`);
 }
 
 export async function readOciLayout(dir: string, tag: string | undefined, platform: Platform): Promise<PulledImage> {
   const root = resolve(dir);
-  const what = `${ociLayoutScheme}${root}${tag !== undefined ? `:${tag}` : ''}`;
-  const marker = (await readJsonFile(`${root}/oci-layout`, what)) as { imageLayoutVersion?: unknown } | null;
+  const what = `${OCI_LAYOUT_SCHEME}${root}${tag !== undefined ? `:${tag}` : ''}`;
+  const marker = (await readJsonFile(`${root}/${LAYOUT_MARKER_FILE}`, what)) as { imageLayoutVersion?: unknown } | null;
   if (!marker || typeof marker.imageLayoutVersion !== 'string') {
-    throw new RegistryError('layout', `${what}: ${root}/oci-layout lacks imageLayoutVersion`);
+    throw new RegistryError('layout', `${what}: ${root}/${LAYOUT_MARKER_FILE} lacks imageLayoutVersion`);
   }
-  const top = (await readJsonFile(`${root}/index.json`, what)) as Index | null;
+  const top = (await readJsonFile(`${root}/${LAYOUT_INDEX_FILE}`, what)) as Index | null;
   if (!top || !Array.isArray(top.manifests)) throw new RegistryError('layout', `${what}: index.json lists no manifests`);
 
   const entry = pickEntry(top, tag, what);
