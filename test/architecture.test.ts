@@ -62,6 +62,17 @@ describe('ARCHITECTURE.md', () => {
     expect(bad).toEqual([]);
   });
 
+  it('no file under src/ is over 400 lines (generated code aside)', () => {
+    const long = folders
+      .filter((f) => f !== 'gen')
+      .flatMap((f) => filesOf(join(src, f)))
+      .concat(readdirSync(src).filter((n) => n.endsWith('.ts')).map((n) => join(src, n)))
+      .map((f) => ({ f: f.slice(src.length + 1), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((x) => x.lines > 400)
+      .map((x) => `${x.f}: ${x.lines} lines`);
+    expect(long).toEqual([]);
+  });
+
   it('is linked from the README', () => {
     expect(readFileSync(join(repo, 'README.md'), 'utf8')).toContain('](ARCHITECTURE.md)');
   });

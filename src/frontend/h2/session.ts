@@ -26,110 +26,15 @@ import {
   type Frame,
 } from './frames.js';
 import { HpackDecoder, HpackError, encodeHeaders, type HeaderField } from './hpack.js';
+import { ConnectionError, SessionError, StreamError, toHeaderMap, type ClientStream, type H2Response, type OpenHeaderBlock, type SessionFailure, type SessionOptions, type StreamState } from './streams.js';
 
-/** Header fields by name; a name sent more than once maps to all its values, in order. */
-export type HeaderMap = Record<string, string | string[]>;
-
-export interface H2Response {
-  headers: HeaderMap;
-  /** Undefined for a response that ended with its headers (e.g. gRPC trailers-only). */
-  trailers: HeaderMap | undefined;
-  body: Buffer[];
-}
-
-/** Why the connection ended: every open and later stream fails with it. */
-export type SessionFailure =
-  | { kind: 'error'; message: string }
-  | { kind: 'goaway'; errorCode: number; lastStreamId: number; debug: string }
-  | { kind: 'closed' };
-
-/** A stream failed because its connection did. */
-export class SessionError extends Error {
-  constructor(readonly failure: SessionFailure) {
-    super(failure.kind === 'error' ? failure.message : failure.kind === 'goaway' ? `GOAWAY (${errorCodeName(failure.errorCode)})` : 'connection closed');
-    this.name = 'SessionError';
-  }
-}
-
-/** One stream failed: reset by the peer (`reset`), malformed (`protocol`), or cancelled by us. */
-export class StreamError extends Error {
-  constructor(
-    readonly kind: 'reset' | 'protocol' | 'cancelled',
-    /** The RST_STREAM error code received or sent. */
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StreamError';
-  }
-}
-
-export interface ClientStream {
-  /** Resolves when the peer ends the stream; rejects with SessionError or StreamError. */
-  readonly response: Promise<H2Response>;
-  /** Resets the stream (RST_STREAM CANCEL) and rejects `response`, unless it has settled. */
-  cancel(): void;
-}
-
-export interface SessionOptions {
-  /** Our receive window, per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the connection. */
-  windowBytes: number;
-  /** Called once, when the connection fails or closes. */
-  onFailure?: (failure: SessionFailure) => void;
-}
+export { SessionError, StreamError, type ClientStream, type H2Response, type HeaderMap, type SessionFailure, type SessionOptions } from './streams.js';
 
 /** RFC 9113 defaults, in force until the peer's SETTINGS say otherwise. */
 const DEFAULT_WINDOW = 65_535;
 /** grpc-go's default limit; a larger header block is refused as a connection error. */
 const MAX_HEADER_BLOCK_BYTES = 16 * 1024 * 1024;
 const MAX_STREAM_ID = 0x7fffffff;
-
-interface StreamState {
-  id: number;
-  readonly fields: readonly HeaderField[];
-  readonly body: Uint8Array;
-  /** Request bytes sent so far. */
-  sent: number;
-  sendWindow: number;
-  /** What the peer may still send before our next WINDOW_UPDATE, and what it sent since the last. */
-  recvAvailable: number;
-  recvUnacked: number;
-  /** The next header block is the response headers, or (after them) the trailers. */
-  expecting: 'headers' | 'trailers';
-  headers: HeaderMap | undefined;
-  trailers: HeaderMap | undefined;
-  chunks: Buffer[];
-  resolve: (response: H2Response) => void;
-  reject: (err: Error) => void;
-}
-
-interface OpenHeaderBlock {
-  streamId: number;
-  endStream: boolean;
-  parts: Buffer[];
-  bytes: number;
-}
-
-/** A protocol violation by the peer that ends the connection. */
-class ConnectionError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function toHeaderMap(fields: readonly HeaderField[]): HeaderMap {
-  const map: HeaderMap = {};
-  for (const [name, value] of fields) {
-    const seen = map[name];
-    if (seen === undefined) map[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else map[name] = [seen, value];
-  }
-  return map;
-}
 
 export class ClientSession {
   private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
