@@ -71,6 +71,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     const built = await buildImage({
       input,
       contextDir,
+      contextDirAsGiven: positionals[0] ?? '.',
       cwd: io.cwd,
       output: imageOutput,
       ...(name !== undefined ? { name } : {}),

@@ -35,6 +35,24 @@ export interface StageState {
   workdir: string;
   /** CMD was set in this stage (ENTRYPOINT then keeps it). */
   cmdSet: boolean;
+  /** SHELL for shell-form RUN (Docker's default `/bin/sh -c`, inherited from a parent stage). */
+  shell: string[];
+  /**
+   * The environment a RUN gets, in Docker's order: the base's variables (PATH added when it has
+   * none), then each ENV and ARG value as set, a re-set variable moving to the end.
+   */
+  runEnv: Map<string, string>;
+  /**
+   * The stage's filesystem starts from scratch and nothing has been put in yet (no COPY/ADD/RUN here or in
+   * a parent stage): a shell-form RUN has no shell to run.
+   */
+  emptyScratch: boolean;
+}
+
+/** Sets a RUN environment variable the way BuildKit's EnvList does: a re-set one moves to the end. */
+export function setRunEnv(state: StageState, key: string, value: string): void {
+  state.runEnv.delete(key);
+  state.runEnv.set(key, value);
 }
 
 export interface Ctx {

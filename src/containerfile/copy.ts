@@ -56,7 +56,7 @@ function parseChmod(ctx: Ctx, value: string, piece: Piece): number | undefined {
   return n;
 }
 
-function resolveFrom(ctx: Ctx, value: string, piece: Piece, names: StageNames): CopyFrom | undefined {
+export function resolveFrom(ctx: Ctx, value: string, piece: Piece, names: StageNames): CopyFrom | undefined {
   const range = pieceRange(ctx, piece);
   const named = names.byName.get(value.toLowerCase());
   if (named !== undefined && named < names.index) return { kind: 'stage', stage: named };

@@ -19,9 +19,6 @@ const UNSUPPORTED: Record<string, string> = {
   checksum: 'is not supported by punch (ADD of remote sources is not supported either)',
   'keep-git-dir': 'is not supported by punch (ADD of git sources is not supported either)',
   unpack: 'is not supported by punch',
-  mount: 'is not supported by punch',
-  network: 'is not supported by punch',
-  security: 'is not supported by punch',
 };
 
 /** Parses the flags; reports every problem and returns undefined if there was one. */

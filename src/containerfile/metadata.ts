@@ -4,7 +4,7 @@
 import { cleanPath } from '../gopath.js';
 import type { SourceRange } from '../diagnostics.js';
 import type { Label, Located } from '../plan/types.js';
-import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
+import { argsRange, expand, pieceRange, scopeLookup, setRunEnv, type Ctx, type StageState } from './context.js';
 import { readFlags } from './flags.js';
 import { goList, goQuoteList } from './history.js';
 import { splitShellWords } from './lexer.js';
@@ -65,6 +65,7 @@ export function envInstruction(ctx: Ctx, state: StageState): void {
   if (!pairs) return;
   for (const p of pairs) {
     state.scope.env.set(p.key, p.value);
+    setRunEnv(state, p.key, p.value);
     state.stage.config.env.push({ value: [p.key, p.value], range: p.range });
   }
   state.stage.history.push({ createdBy: `ENV ${pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`, emptyLayer: true });

@@ -4,7 +4,8 @@ import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diag
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import type { Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
-import { expand, pieceRange, Reporter, scopeLookup, type Ctx, type Scope, type StageState } from './context.js';
+import { expand, pieceRange, Reporter, scopeLookup, setRunEnv, type Ctx, type Scope, type StageState } from './context.js';
+import { DEFAULT_PATH, DEFAULT_SHELL, runInstruction, shellInstruction } from './run.js';
 import { copyStep, type StageNames } from './copy.js';
 import { readFlags } from './flags.js';
 import * as meta from './metadata.js';
@@ -32,8 +33,6 @@ export function platformArgs(target: Platform, build: Platform): Map<string, str
 }
 
 const UNSUPPORTED: Record<string, string> = {
-  RUN: 'RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it',
-  SHELL: 'SHELL is not supported: a unikernel image has no shell, and CMD/ENTRYPOINT are never wrapped in one',
   HEALTHCHECK: 'HEALTHCHECK is not supported: urunc runs no health-check command inside a unikernel',
   ONBUILD: 'ONBUILD is not supported by punch: write the instructions in the Containerfile that needs them',
   MAINTAINER:
@@ -137,7 +136,15 @@ class Builder {
     const words = blankWords(ins.args.text.slice(split.rest), split.rest);
     // A placeholder keeps stage indexes stable when this FROM is broken.
     const stage = emptyStage(index, ins.range, { kind: 'scratch' });
-    const state: StageState = { stage, scope: { env: new Map(), args: new Map() }, workdir: '/', cmdSet: false };
+    const state: StageState = {
+      stage,
+      scope: { env: new Map(), args: new Map() },
+      workdir: '/',
+      cmdSet: false,
+      shell: [...DEFAULT_SHELL],
+      runEnv: new Map([['PATH', DEFAULT_PATH]]),
+      emptyScratch: true,
+    };
     this.stages.push(stage);
     this.states.push(state);
     if (!flags) return;
@@ -193,6 +200,9 @@ class Builder {
       stage.base = { kind: 'stage', stage: parent };
       state.scope.env = new Map(p.scope.env);
       state.workdir = p.workdir;
+      state.shell = [...p.shell];
+      state.runEnv = new Map(p.runEnv);
+      state.emptyScratch = p.emptyScratch;
       return;
     }
     const ref = isOciLayoutRef(written) ? written : normalizeReference(written);
@@ -202,6 +212,10 @@ class Builder {
     }
     stage.base = { kind: 'image', ref, written };
     state.scope.env = envMap(this.opts.baseEnv?.(ref));
+    state.emptyScratch = false;
+    // Docker gives a base without PATH the default one (it also lands in the image config).
+    state.runEnv = new Map(state.scope.env);
+    if (!state.runEnv.has('PATH')) state.runEnv.set('PATH', DEFAULT_PATH);
   }
 
   instruction(ins: RawInstruction): void {
@@ -219,6 +233,8 @@ class Builder {
         return;
       }
       const values = this.arg(ins, state.scope, true);
+      // ARG values are seen by RUN (not by the image config), in the order they are set.
+      for (const v of values ?? []) if (v.value !== undefined && !state.scope.env.has(v.name)) setRunEnv(state, v.name, v.value);
       if (values) {
         const text = values.map((v) => (v.value === undefined ? v.name : `${v.name}=${v.value}`)).join(' ');
         state.stage.history.push({ createdBy: `ARG ${text}`, emptyLayer: true });
@@ -241,6 +257,8 @@ class Builder {
 type Handler = (b: Builder, ctx: Ctx, state: StageState) => void;
 
 const HANDLERS: Record<string, Handler> = {
+  RUN: (b, ctx, s) => runInstruction(ctx, s, stageNames(b, s)),
+  SHELL: (_b, ctx, s) => shellInstruction(ctx, s),
   COPY: copyHandler,
   ADD: copyHandler,
   LABEL: (_b, ctx, s) => meta.labelInstruction(ctx, s),
@@ -254,9 +272,13 @@ const HANDLERS: Record<string, Handler> = {
   VOLUME: (_b, ctx, s) => meta.volumeInstruction(ctx, s),
 };
 
+function stageNames(b: Builder, state: StageState): StageNames {
+  return { byName: b.byName, later: b.written, index: state.stage.index };
+}
+
 function copyHandler(b: Builder, ctx: Ctx, state: StageState): void {
-  const names: StageNames = { byName: b.byName, later: b.written, index: state.stage.index };
-  const r = copyStep(ctx, state, names);
+  const r = copyStep(ctx, state, stageNames(b, state));
+  state.emptyScratch = false;
   if (!r) return;
   state.stage.steps.push(r.step);
   state.stage.history.push({ createdBy: r.createdBy, emptyLayer: false });

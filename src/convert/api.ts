@@ -72,7 +72,7 @@ export interface BuildGraph {
   /** Files that must exist in the result (binary, initrd, block), checked after the build. */
   artifacts: Artifact[];
   /** Where each COPY/ADD step (known by its progress name) was written, to place build failures. */
-  steps: Array<{ description: string; range: SourceRange }>;
+  steps: Array<{ description: string; range: SourceRange; kind: 'copy' | 'run' }>;
   /** Warnings (errors are thrown as PunchError). */
   diagnostics: Diagnostic[];
 }

@@ -1,5 +1,6 @@
 // Image bases: which ones a plan needs, for which platform, and what resolving them told us.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { stepSources } from '../plan/steps.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import type { Plan } from '../plan/types.js';
 import type { ImageResolver, ResolvedImage } from './api.js';
@@ -46,7 +47,7 @@ export async function resolveBases(plan: Plan, file: string, target: Platform, c
   for (const st of neededStages(plan)) {
     const wanted: Array<{ ref: string; platform: Platform }> = [];
     if (st.base.kind === 'image') wanted.push({ ref: st.base.ref, platform: basePlatform(st, finalChain.has(st.index), target, labels) });
-    for (const step of st.steps) if (step.from.kind === 'image') wanted.push({ ref: step.from.ref, platform: target });
+    for (const from of st.steps.flatMap(stepSources)) if (from.kind === 'image') wanted.push({ ref: from.ref, platform: target });
     for (const w of wanted) {
       if (bases.has(w.ref, w.platform)) continue;
       if (resolve) {

@@ -1,20 +1,23 @@
 // Which files of the build context a build needs: BuildKit then transfers only those.
 import { cleanPath } from '../gopath.js';
-import type { CopyStep } from '../plan/types.js';
+import type { Step } from '../plan/types.js';
 
 /**
- * Include patterns for the context local, derived from the COPY/ADD sources that read the context.
+ * Include patterns for the context local, derived from the COPY/ADD sources and RUN mounts that read the context.
  * `undefined` means the whole context (a source names the context root).
  */
-export function contextIncludePatterns(steps: readonly CopyStep[]): string[] | undefined {
+export function contextIncludePatterns(steps: readonly Step[]): string[] | undefined {
   const patterns = new Set<string>();
-  for (const step of steps) {
-    if (step.from.kind !== 'context') continue;
-    for (const src of step.sources) {
-      const clean = cleanPath(`/${src.value}`).slice(1);
-      if (clean === '' || clean === '.') return undefined;
-      patterns.add(clean);
-    }
+  for (const src of steps.flatMap(contextPaths)) {
+    const clean = cleanPath(`/${src}`).slice(1);
+    if (clean === '' || clean === '.') return undefined;
+    patterns.add(clean);
   }
   return [...patterns].sort();
+}
+
+/** The context paths a step reads: COPY sources, RUN bind (and cache) mount sources. */
+function contextPaths(step: Step): string[] {
+  if (step.kind === 'copy') return step.from.kind === 'context' ? step.sources.map((s) => s.value) : [];
+  return step.mounts.flatMap((m) => ((m.type === 'bind' || m.type === 'cache') && m.from?.kind === 'context' ? [m.source] : []));
 }

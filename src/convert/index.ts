@@ -1,5 +1,6 @@
 // Plan → LLB graph + image config + urunc metadata: the one place the three ways in share.
 import { containerfilePlanner } from '../containerfile/index.js';
+import { copySteps } from '../plan/steps.js';
 import { PunchError, diagnostic, hasErrors, lineRange, ruleDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { marshal, mkfile } from '../llb/index.js';
 import type { Platform } from '../platform.js';
@@ -97,7 +98,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     ...warnings,
     ...planDiagnostics,
     ...unusedArgWarnings(plan, input.file),
-    ...ignoredSources(input.file, stages.flatMap((s) => s.steps), input.context.excludePatterns),
+    ...ignoredSources(input.file, copySteps(stages), input.context.excludePatterns),
     ...meta.diagnostics,
   ], checking.config);
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);
@@ -120,7 +121,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     uruncRelease: release,
     urunc: meta.values,
     artifacts: meta.artifacts,
-    steps: stages.flatMap((st) => st.steps.map((step) => ({ description: step.description, range: step.range }))),
+    steps: stages.flatMap((st) => st.steps.map((step) => ({ description: step.description, range: step.range, kind: step.kind }))),
     diagnostics,
   };
 }

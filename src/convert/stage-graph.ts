@@ -3,11 +3,12 @@ import { copy, image, local, ociLayout, scratch, type ChownSpec, type FileAction
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import type { CopyStep, Plan, Stage } from '../plan/types.js';
+import type { CopyFrom, CopyStep, Plan, RunStep, Stage, Step } from '../plan/types.js';
 import type { BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
+import { proxyEnvOf, runStep, workdirOps } from './run-step.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
 
 export interface StageGraphs {
@@ -29,7 +30,7 @@ function chownSpec(step: CopyStep): ChownSpec | undefined {
 }
 
 /** The context local, asking only for the files COPY names, minus .dockerignore. */
-function contextState(input: BuildInput, steps: readonly CopyStep[]): State {
+function contextState(input: BuildInput, steps: readonly Step[]): State {
   const includes = contextIncludePatterns(steps);
   const c = input.context;
   return local(c.name, {
@@ -78,6 +79,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
     return image(pinned, { platform, customName: `FROM ${pinned}`, ...nocache }).withPlatform(target);
   };
 
+  const proxyEnv = proxyEnvOf(input.buildArgs);
   const states = new Map<number, State>();
   const configs = new Map<number, ImageConfig>();
   for (const st of stages) {
@@ -95,13 +97,40 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
       const base = bases.get(st.base.ref, p)?.config;
       config = base ? inheritConfig(base, target) : emptyImageConfig(target);
     }
-    for (const step of st.steps) {
-      const src =
-        step.from.kind === 'context' ? ctx : step.from.kind === 'stage' ? states.get(step.from.stage)! : imageState(step.from.ref, target, ignoresCache(st));
-      state = state.file(copyAction(step, src), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
-    }
+    const source = (from: CopyFrom): State =>
+      from.kind === 'context' ? ctx : from.kind === 'stage' ? states.get(from.stage)! : imageState(from.ref, target, ignoresCache(st));
+    const madeDirs = new Set<string>();
+    // Docker numbers FROM and every op-making step of the stage, WORKDIR included.
+    const total = 1 + st.steps.length + workdirOps(st.steps.filter((s): s is RunStep => s.kind === 'run'));
+    let next = 1;
+    const name = (description: string): string => `${progressPrefix(plan, st, ++next, total)}${description}`;
+    st.steps.forEach((step) => {
+      if (step.kind === 'copy') {
+        next++;
+        state = state.file(copyAction(step, source(step.from)), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
+        return;
+      }
+      state = runStep(state, step, {
+        baseConfig: config,
+        source,
+        proxyEnv,
+        name,
+        ignoreCache: ignoresCache(st),
+        madeDirs,
+      });
+    });
     states.set(st.index, state);
     configs.set(st.index, applyStageConfig(config, st));
   }
   return { states, configs, ignoresCache };
+}
+
+/**
+ * Docker's progress prefix, `[build 2/4] `: the stage name (or `stage-N` in a multi-stage file), the
+ * step's place counting FROM as the first, padded to the width of the total.
+ */
+function progressPrefix(plan: Plan, st: Stage, index: number, total: number): string {
+  const name = st.name ?? (plan.stages.length > 1 ? `stage-${st.index}` : undefined);
+  const n = String(index).padStart(String(total).length, ' ');
+  return `[${name ? `${name} ` : ''}${n}/${total}] `;
 }

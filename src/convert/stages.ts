@@ -1,5 +1,6 @@
 // Which stages a build needs and how they chain; the labels and platform rules that follow from it.
 import type { Platform } from '../platform.js';
+import { stepSources } from '../plan/steps.js';
 import type { Plan, Stage } from '../plan/types.js';
 import { URUNC_PREFIX, unikraftBasePlatform, type LabelInput } from '../urunc/index.js';
 
@@ -10,7 +11,7 @@ export function neededStages(plan: Plan): Stage[] {
   const todo = [plan.target];
   for (let i = todo.pop(); i !== undefined; i = todo.pop()) {
     const st = plan.stages[i]!;
-    const deps = [st.base.kind === 'stage' ? st.base.stage : undefined, ...st.steps.map((s) => (s.from.kind === 'stage' ? s.from.stage : undefined))];
+    const deps = [st.base.kind === 'stage' ? st.base.stage : undefined, ...st.steps.flatMap(stepSources).map((f) => (f.kind === 'stage' ? f.stage : undefined))];
     for (const d of deps) {
       if (d !== undefined && !need.has(d)) {
         need.add(d);

@@ -11,6 +11,7 @@ import { encodeDefinition } from '../llb/index.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { checkArtifacts, planSession, type SessionInput } from '../session/index.js';
 import { imageProvider, lazyRegistry, layoutRefInContext } from './bases.js';
+import { runRefusal } from './run-refusal.js';
 import { locateStepFailure } from './step-failure.js';
 
 export { layoutRefInContext } from './bases.js';
@@ -24,6 +25,8 @@ export interface EmbeddedBuild {
   input: SessionInput;
   /** The context directory on disk (the `context` local). */
   contextDir: string;
+  /** The context directory as the user wrote it, for commands quoted back in messages. */
+  contextDirAsGiven?: string;
   /** A relative `dest` is relative to this directory. */
   cwd: string;
   output: ImageOutput;
@@ -63,6 +66,9 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     const planned = await planSession({ ...b.input, resolveImage });
     b.report(planned.diagnostics);
     const file = planned.input.file;
+    // Refused before any op runs or any output exists (ExecOps otherwise meet the engine's seam).
+    const refused = runRefusal(planned.graphs, { file, contextDir: b.contextDirAsGiven ?? b.contextDir });
+    if (refused) throw refused;
     const images: PlatformImage[] = [];
     for (const graph of planned.graphs) {
       const shown = formatPlatform(graph.platform);

@@ -103,9 +103,20 @@ class Executor {
     const op = d.op;
     if (op.source) return this.#source(op.source, op.platform ?? undefined);
     if (op.file) return this.#file(d);
+    if (op.exec) return this.#exec(d);
     const kind = op.exec ? 'RUN/exec' : op.build ? 'build' : op.merge ? 'merge' : op.diff ? 'diff' : 'unknown';
     throw new UnsupportedOpError(
       `punch build cannot execute ${kind} ops; use BuildKit (punch llb | buildctl build, or the punch frontend)`,
+    );
+  }
+
+  /**
+   * The seam for ExecOps: this engine has no container runtime, so it runs none. (`punch build` refuses
+   * RUN files before it gets here, at the RUN's line; this catches any graph that reaches it anyway.)
+   */
+  #exec(_d: DecodedOp): Promise<Snapshot> {
+    throw new UnsupportedOpError(
+      'punch build cannot execute RUN/exec ops; use BuildKit (punch llb | buildctl build, or the punch frontend)',
     );
   }
 

@@ -47,6 +47,50 @@ export interface CopyStep {
   unpack: boolean;
 }
 
+/** A `RUN --mount=…`, options decoded and defaulted as Docker's Dockerfile frontend does. */
+export type RunMount =
+  | { type: 'bind'; target: string; from: CopyFrom; source: string; readonly: boolean; range: SourceRange }
+  | {
+      type: 'cache';
+      target: string;
+      /** Already namespaced like Docker's (`/` + id, the target when no id is given). */
+      id: string;
+      sharing: 'shared' | 'private' | 'locked';
+      from?: CopyFrom;
+      source: string;
+      readonly: boolean;
+      mode?: number;
+      uid?: number;
+      gid?: number;
+      range: SourceRange;
+    }
+  | { type: 'tmpfs'; target: string; size: number; range: SourceRange }
+  | { type: 'secret'; id: string; target: string; required: boolean; mode: number; uid: number; gid: number; range: SourceRange }
+  | { type: 'ssh'; id: string; target?: string; required: boolean; mode: number; uid: number; gid: number; range: SourceRange };
+
+export interface RunStep {
+  kind: 'run';
+  range: SourceRange;
+  /** Progress name without the `[stage n/m]` prefix, e.g. `RUN go build ./...` (variables expanded for display). */
+  description: string;
+  /** The command as the engine runs it: the stage's SHELL plus the command line, or the JSON form as given. */
+  args: string[];
+  shellForm: boolean;
+  /** The environment Docker gives the command, in Docker's order: base and ENV variables and ARG values in scope. */
+  env: [string, string][];
+  /** Working directory, when WORKDIR set one in this stage (else the base image's). */
+  workdir?: string;
+  /** USER of this stage so far (else the base image's). */
+  user?: string;
+  mounts: RunMount[];
+  network: Located<'default' | 'none' | 'host'> | undefined;
+  security: Located<'sandbox' | 'insecure'> | undefined;
+  /** Docker's history entry, e.g. `RUN /bin/sh -c make # buildkit`. */
+  createdBy: string;
+}
+
+export type Step = CopyStep | RunStep;
+
 export interface Label {
   key: string;
   value: string;
@@ -87,7 +131,8 @@ export interface Stage {
   base: StageBase;
   /** FROM --platform, when given. */
   platform?: Located<Platform>;
-  steps: CopyStep[];
+  /** COPY/ADD and RUN in file order. */
+  steps: Step[];
   config: StageConfig;
   history: HistoryStep[];
 }

@@ -3,6 +3,7 @@
 // matches names we cannot list: those cases become a `tree` (anything under a directory) so the
 // check never rejects a path that might exist.
 import type { SourceRange } from '../diagnostics.js';
+import { copySteps } from '../plan/steps.js';
 import type { CopyStep, Plan } from '../plan/types.js';
 import { cleanPath } from '../gopath.js';
 
@@ -80,7 +81,10 @@ export function stageFiles(plan: Plan, stageIndex: number, sourceKind?: SourceKi
     chain.unshift(index);
     if (stage.base.kind !== 'stage') {
       const base = stage.base.kind === 'scratch' ? 'scratch' : 'image';
-      const produced = chain.flatMap((i) => plan.stages[i]!.steps.flatMap((s) => producedByCopy(s, sourceKind)));
+      const produced = chain.flatMap((i) => copySteps([plan.stages[i]!]).flatMap((s) => producedByCopy(s, sourceKind)));
+      // A RUN may write anywhere: what it makes is known only once the build has run.
+      const run = chain.flatMap((i) => plan.stages[i]!.steps).find((s) => s.kind === 'run');
+      if (run) produced.push({ kind: 'tree', dir: '/', range: run.range });
       return { produced: dedupe(produced), base };
     }
     index = stage.base.stage;

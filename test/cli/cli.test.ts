@@ -74,11 +74,11 @@ describe.each(examples)('punch llb on examples/%s', (name) => {
 
 describe('punch llb diagnostics', () => {
   it('reports an unsupported instruction with file:line:col, exit 1 and empty stdout', () => {
-    const dir = scratchDir({ Containerfile: 'FROM scratch\nCOPY k /k\nRUN make\n', k: 'x' });
+    const dir = scratchDir({ Containerfile: 'FROM scratch\nCOPY k /k\nHEALTHCHECK NONE\n', k: 'x' });
     const r = punch(['llb', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toMatch(/Containerfile:3:1: error: RUN /);
+    expect(r.stderr).toMatch(/Containerfile:3:1: error: HEALTHCHECK /);
   });
 
   it('names a missing Containerfile and exits 2', () => {

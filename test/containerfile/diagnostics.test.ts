@@ -3,19 +3,30 @@ import { expect, test } from 'vitest';
 import type { PlanOptions } from '../../src/containerfile/index.js';
 import { errorsOf } from './helpers.js';
 
+const NO_SHELL =
+  'RUN in shell form runs /bin/sh -c, but this stage starts FROM scratch and nothing has been copied in: COPY a shell (and what it needs) in first, use the exec form RUN ["/path/to/program", "arg"], or start FROM an image with a shell';
+
 const table: [name: string, text: string, expected: string[], opts?: Partial<PlanOptions>][] = [
   ['an empty file', '', ['1:1 no FROM instruction: a Containerfile needs at least one stage (FROM scratch or FROM <image>)']],
-  ['RUN', 'FROM scratch\nRUN make', ['2:1 RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it']],
-  ['lower-case run', 'FROM scratch\n  run make', ['2:3 RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it']],
-  ['SHELL', 'FROM scratch\nSHELL ["/bin/bash", "-c"]', ['2:1 SHELL is not supported: a unikernel image has no shell, and CMD/ENTRYPOINT are never wrapped in one']],
+  ['a shell-form RUN with no shell in the stage', 'FROM scratch\nRUN make', [`2:1 ${NO_SHELL}`]],
+  ['lower-case run', 'FROM scratch\n  run make', [`2:3 ${NO_SHELL}`]],
+  ['SHELL not in JSON form', 'FROM scratch\nSHELL /bin/bash -c', ['2:7 SHELL requires the arguments to be in JSON form, e.g. SHELL ["/bin/sh", "-c"]']],
+  ['RUN with no command', 'FROM alpine\nRUN', ['2:1 RUN requires at least one argument (the command to run)']],
+  ['RUN --network with a mode BuildKit lacks', 'FROM alpine\nRUN --network=bridge true', ['2:5 --network=bridge: expected one of default, none, host']],
+  ['RUN --security with a mode BuildKit lacks', 'FROM alpine\nRUN --security=root true', ['2:5 --security=root: expected one of sandbox, insecure']],
+  ['RUN --mount without a target', 'FROM alpine\nRUN --mount=type=cache true', ['2:5 --mount=type=cache: a cache mount needs a target (target=/path)']],
+  ['RUN --mount with an option of another type', 'FROM alpine\nRUN --mount=type=tmpfs,target=/t,id=x true', ['2:5 --mount=type=tmpfs,target=/t,id=x: id is not an option of a tmpfs mount (it takes target, size)']],
+  ['RUN --mount with a bad sharing mode', 'FROM alpine\nRUN --mount=type=cache,target=/c,sharing=all true', ['2:5 --mount=type=cache,target=/c,sharing=all: sharing=all: expected shared, private or locked']],
+  ['RUN --mount from a later stage', 'FROM alpine\nRUN --mount=from=b,target=/b true\nFROM alpine AS b', ['2:5 --from=b refers to a later stage (line 3): it must name an earlier stage']],
+  ['an unterminated RUN heredoc', 'FROM alpine\nRUN <<EOF\necho hi', ['2:5 unterminated heredoc <<EOF: end it with a line holding only EOF']],
   ['HEALTHCHECK', 'FROM scratch\nHEALTHCHECK NONE', ['2:1 HEALTHCHECK is not supported: urunc runs no health-check command inside a unikernel']],
   ['ONBUILD', 'FROM scratch\nONBUILD COPY a /a', ['2:1 ONBUILD is not supported by punch: write the instructions in the Containerfile that needs them']],
   ['MAINTAINER', 'FROM scratch\nMAINTAINER me', ['2:1 MAINTAINER is deprecated and not supported by punch: use LABEL org.opencontainers.image.authors="…" instead']],
   ['an unknown instruction', 'FROM scratch\nFROB x', ['2:1 unknown instruction: FROB']],
   ['an instruction before FROM', 'LABEL a=b\nFROM scratch', ['1:1 LABEL comes before the first FROM: only ARG may appear there']],
-  ['errors are all reported', 'FROM scratch\nRUN a\nRUN b', [
-    '2:1 RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it',
-    '3:1 RUN is not supported: a unikernel image has no shell; build the artifact beforehand and COPY it',
+  ['errors are all reported', 'FROM scratch\nRUN a\nHEALTHCHECK NONE', [
+    `2:1 ${NO_SHELL}`,
+    '3:1 HEALTHCHECK is not supported: urunc runs no health-check command inside a unikernel',
   ]],
 
   // directives

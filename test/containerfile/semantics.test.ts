@@ -2,13 +2,14 @@
 // rules give for it.
 import { describe, expect, test } from 'vitest';
 import type { PlanOptions } from '../../src/containerfile/index.js';
+import { copySteps } from '../../src/plan/steps.js';
 import type { Plan, Stage } from '../../src/plan/types.js';
 import { lastStage, planOf } from './helpers.js';
 
 const labels = (s: Stage) => s.config.labels.map((l) => [l.key, l.value]);
 const env = (s: Stage) => s.config.env.map((e) => e.value);
 const copies = (s: Stage) =>
-  s.steps.map((c) => ({
+  copySteps([s]).map((c) => ({
     from: c.from,
     sources: c.sources.map((x) => x.value),
     dest: c.dest.value,
@@ -171,24 +172,24 @@ describe('stage semantics', () => {
     row('COPY JSON form with spaces', 'FROM scratch\nCOPY ["a b", "/c d/"]', copies, [
       { from: { kind: 'context' }, sources: ['a b'], dest: '/c d/', link: false, unpack: false },
     ]),
-    row('COPY dest relative to WORKDIR', 'FROM scratch\nWORKDIR /app\nCOPY a b/\nCOPY c .\nCOPY d e', (s) => s.steps.map((c) => c.dest.value), [
+    row('COPY dest relative to WORKDIR', 'FROM scratch\nWORKDIR /app\nCOPY a b/\nCOPY c .\nCOPY d e', (s) => copySteps([s]).map((c) => c.dest.value), [
       '/app/b/',
       '/app/',
       '/app/e',
     ]),
-    row('COPY drops a leading / of context sources', 'FROM scratch\nCOPY /kernel /k', (s) => s.steps[0]!.sources.map((x) => x.value), ['kernel']),
+    row('COPY drops a leading / of context sources', 'FROM scratch\nCOPY /kernel /k', (s) => copySteps([s])[0]!.sources.map((x) => x.value), ['kernel']),
     row('COPY flags', 'FROM scratch\nCOPY --chmod=0755 --chown=app:staff --link k /k', copies, [
       { from: { kind: 'context' }, sources: ['k'], dest: '/k', chmod: 0o755, chown: { user: 'app', group: 'staff' }, link: true, unpack: false },
     ]),
     row('COPY --link=false and a user-only --chown', 'FROM scratch\nCOPY --link=false --chown=1000 k /k', copies, [
       { from: { kind: 'context' }, sources: ['k'], dest: '/k', chown: { user: '1000' }, link: false, unpack: false },
     ]),
-    row('COPY --from a stage name', 'FROM alpine AS build\nFROM scratch\nCOPY --from=build /out/k /k', (s) => s.steps[0]!.from, {
+    row('COPY --from a stage name', 'FROM alpine AS build\nFROM scratch\nCOPY --from=build /out/k /k', (s) => copySteps([s])[0]!.from, {
       kind: 'stage',
       stage: 0,
     }),
-    row('COPY --from a stage index', 'FROM alpine\nFROM scratch\nCOPY --from=0 /out/k /k', (s) => s.steps[0]!.from, { kind: 'stage', stage: 0 }),
-    row('COPY --from an image', 'FROM scratch\nCOPY --from=unikraft.org/nginx:1.15 /unikraft/bin/kernel /k', (s) => s.steps[0]!.from, {
+    row('COPY --from a stage index', 'FROM alpine\nFROM scratch\nCOPY --from=0 /out/k /k', (s) => copySteps([s])[0]!.from, { kind: 'stage', stage: 0 }),
+    row('COPY --from an image', 'FROM scratch\nCOPY --from=unikraft.org/nginx:1.15 /unikraft/bin/kernel /k', (s) => copySteps([s])[0]!.from, {
       kind: 'image',
       ref: 'unikraft.org/nginx:1.15',
       written: 'unikraft.org/nginx:1.15',
@@ -196,11 +197,11 @@ describe('stage semantics', () => {
     row('COPY expands sources, dest and flags', 'FROM scratch\nARG K=kernel S=build U=1\nCOPY --chown=$U $K /$K', copies, [
       { from: { kind: 'context' }, sources: ['kernel'], dest: '/kernel', chown: { user: '1' }, link: false, unpack: false },
     ]),
-    row('COPY wildcard into a directory', 'FROM scratch\nCOPY *.img /disk/', (s) => s.steps[0]!.sources.map((x) => x.value), ['*.img']),
+    row('COPY wildcard into a directory', 'FROM scratch\nCOPY *.img /disk/', (s) => copySteps([s])[0]!.sources.map((x) => x.value), ['*.img']),
     row('ADD unpacks local archives', 'FROM scratch\nADD rootfs.tar /', copies, [
       { from: { kind: 'context' }, sources: ['rootfs.tar'], dest: '/', link: false, unpack: true },
     ]),
-    row('description as written after expansion', 'FROM scratch\nARG K=kernel\nCOPY --chmod=755 $K /unikernel/kernel', (s) => s.steps[0]!.description, 'COPY --chmod=755 kernel /unikernel/kernel'),
+    row('description as written after expansion', 'FROM scratch\nARG K=kernel\nCOPY --chmod=755 $K /unikernel/kernel', (s) => copySteps([s])[0]!.description, 'COPY --chmod=755 kernel /unikernel/kernel'),
 
     // Lines
     row('CRLF and a BOM', '\ufeffFROM scratch\r\nLABEL a=b\r\n', labels, [['a', 'b']]),
@@ -281,7 +282,7 @@ describe('plan', () => {
 
   test('ranges are 1-based and point at what was written', () => {
     const s = lastStage('FROM scratch\n\n  COPY --chmod=0755 kernel \\\n    /unikernel/kernel');
-    const step = s.steps[0]!;
+    const step = copySteps([s])[0]!;
     expect(s.range).toEqual({ start: { line: 1, col: 1 }, end: { line: 1, col: 13 } });
     expect(step.range).toEqual({ start: { line: 3, col: 3 }, end: { line: 4, col: 22 } });
     expect(step.sources[0]!.range).toEqual({ start: { line: 3, col: 21 }, end: { line: 3, col: 27 } });

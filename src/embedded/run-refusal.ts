@@ -1,0 +1,34 @@
+// punch build has no container runtime: a graph with RUN steps is refused before anything runs or is
+// written, at the first RUN's line, naming the two ways that can build it.
+import type { BuildGraph } from '../convert/index.js';
+import { diagnostic, PunchError } from '../diagnostics.js';
+
+export interface RefusalContext {
+  /** The Containerfile as the user named it. */
+  file: string;
+  /** The context directory as the user named it. */
+  contextDir: string;
+}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+function sh(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The error for the first RUN among the graphs, or undefined when none has one. */
+export function runRefusal(graphs: readonly Pick<BuildGraph, 'steps'>[], at: RefusalContext): PunchError | undefined {
+  const run = graphs.flatMap((g) => g.steps).find((s) => s.kind === 'run');
+  if (!run) return undefined;
+  const ctx = sh(at.contextDir);
+  const llb = `punch llb -f ${sh(at.file)} ${ctx} | buildctl build --local context=${ctx} --output type=oci,dest=image.tar`;
+  return new PunchError([
+    diagnostic(
+      'error',
+      at.file,
+      run.range,
+      `punch build cannot run ${run.description.split('\n')[0]}: the embedded builder has no container runtime. ` +
+        `Build this file with BuildKit instead: \`${llb}\`, or through the frontend (put \`# syntax=<registry>/punch:<tag>\` ` +
+        `first in ${at.file} and run \`docker buildx build -f ${sh(at.file)} ${ctx}\`)`,
+    ),
+  ]);
+}

@@ -1,0 +1,84 @@
+// RUN in the graph: the ExecOp each RUN becomes (args, env, cwd, user, mounts, modes, progress names).
+import { describe, expect, it } from 'vitest';
+import type { ResolvedImage } from '../../src/convert/api.js';
+import { buildGraph } from '../../src/convert/index.js';
+import { DEFAULT_PATH, decodeDefinition, encodeDefinition, type DecodedOp } from '../../src/llb/index.js';
+import { input } from './input.js';
+
+const LABELS = 'LABEL com.urunc.unikernel.binary=/k com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu\n';
+const resolveImage = async (): Promise<ResolvedImage> => ({ digest: `sha256:${'0'.repeat(63)}1`, config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(63)}2`] }, config: {} } });
+
+async function execs(text: string, buildArgs: Record<string, string> = {}): Promise<DecodedOp[]> {
+  const g = await buildGraph(input(text, { resolveImage, buildArgs }));
+  return decodeDefinition(encodeDefinition(g.definition)).ops.filter((o) => o.op.exec);
+}
+const build = (lines: string): string => `FROM busybox AS build\n${lines}FROM scratch\nCOPY --from=build /k /k\n${LABELS}`;
+
+describe('RUN in the graph', () => {
+  it('runs the shell form through /bin/sh -c with the default PATH, ARG values and ENV in order', async () => {
+    const [e] = await execs(build('ARG V=1\nENV E=x\nWORKDIR /src\nRUN echo $V $E > /k\n'));
+    expect(e!.op.exec!.meta).toMatchObject({ args: ['/bin/sh', '-c', 'echo $V $E > /k'], env: [`PATH=${DEFAULT_PATH}`, 'V=1', 'E=x'], cwd: '/src' });
+  });
+
+  it('names the step as Docker prints it, variables expanded', async () => {
+    const [e] = await execs(build('ARG V=1\nWORKDIR /src\nRUN echo $V > /k\n'));
+    expect(e!.metadata.description?.['llb.customname']).toBe('[build 3/3] RUN echo 1 > /k');
+  });
+
+  it('runs the exec form as given', async () => {
+    const [e] = await execs(build('RUN ["touch", "/k"]\n'));
+    expect(e!.op.exec!.meta!.args).toEqual(['touch', '/k']);
+  });
+
+  it('runs through the stage SHELL', async () => {
+    const [e] = await execs(build('SHELL ["/bin/ash", "-eo", "pipefail", "-c"]\nRUN echo a | cat > /k\n'));
+    expect(e!.op.exec!.meta!.args).toEqual(['/bin/ash', '-eo', 'pipefail', '-c', 'echo a | cat > /k']);
+  });
+
+  it('runs as the USER set before it', async () => {
+    const [e] = await execs(build('USER 1000\nRUN id > /k\n'));
+    expect(e!.op.exec!.meta!.user).toBe('1000');
+  });
+
+  it('passes proxy build args as ProxyEnv, not in the environment', async () => {
+    const [e] = await execs(build('RUN wget x > /k\n'), { HTTP_PROXY: 'http://p:3128' });
+    expect(e!.op.exec!.meta!.proxy_env).toMatchObject({ http_proxy: 'http://p:3128' });
+    expect(e!.op.exec!.meta!.env).toEqual([`PATH=${DEFAULT_PATH}`]);
+  });
+
+  it('mounts a cache with the namespaced id Docker gives it', async () => {
+    const [e] = await execs(build('RUN --mount=type=cache,target=/c id > /k\n'));
+    expect(e!.op.exec!.mounts![1]).toMatchObject({ dest: '/c', mountType: 3, cacheOpt: { ID: '//c' } });
+  });
+
+  it('mounts a secret at /run/secrets/<id>, optional unless required', async () => {
+    const [e] = await execs(build('RUN --mount=type=secret,id=tok cat /run/secrets/tok > /k\n'));
+    expect(e!.op.exec!.mounts![1]).toMatchObject({ dest: '/run/secrets/tok', mountType: 1, secretOpt: { ID: 'tok', mode: 0o400, optional: true } });
+  });
+
+  it('runs with no network for --network=none', async () => {
+    const [e] = await execs(build('RUN --network=none true > /k\n'));
+    expect(e!.op.exec!.network).toBe(2);
+  });
+});
+
+describe('RUN errors', () => {
+  const diagnostics = async (text: string): Promise<string[]> => {
+    const g = await buildGraph(input(text, { resolveImage })).catch((e: { diagnostics?: { message: string; range: { start: { line: number } } }[] }) => e);
+    return ((g as { diagnostics?: { message: string; range: { start: { line: number } }; severity?: string }[] }).diagnostics ?? [])
+      .filter((d) => d.severity === undefined || d.severity === 'error')
+      .map((d) => `${d.range.start.line}: ${d.message}`);
+  };
+
+  it('refuses a shell-form RUN in a scratch stage with nothing copied in, at its line', async () => {
+    expect((await diagnostics(`FROM scratch\nRUN echo hi\n${LABELS}`)).join('\n')).toMatch(/^2: RUN in shell form runs \/bin\/sh -c, but this stage starts FROM scratch/);
+  });
+
+  it('refuses an unknown mount type at the flag', async () => {
+    expect((await diagnostics(build('RUN --mount=type=nfs,target=/x true\n'))).join('\n')).toMatch(/^2: --mount=type=nfs,target=\/x: unsupported mount type "nfs"/);
+  });
+
+  it('refuses an unknown --network value', async () => {
+    expect((await diagnostics(build('RUN --network=bridge true\n'))).join('\n')).toMatch(/^2: --network=bridge: expected one of default, none, host/);
+  });
+});
