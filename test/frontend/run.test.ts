@@ -14,7 +14,7 @@ import { DEFAULT_RELEASE } from '../../src/urunc/index.js';
 const CONTAINERFILE = '#syntax=registry/punch:1\nFROM alpine\nCOPY kernel /unikernel/kernel\n';
 const BASE_CONFIG = { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [] } };
 
-type Files = Record<string, string>;
+type Files = Record<string, string | Buffer>;
 
 interface Scenario {
   pong?: moby.buildkit.v1.frontend.PongResponse.$Properties;
@@ -522,6 +522,17 @@ describe('errors end as Return{error} and exit 0', () => {
     expect([r.returned.error?.code, r.returned.error?.message]).toEqual([
       2,
       'Containerfile:3:1: error: unknown instruction FOO\nContainerfile:5:7: error: COPY needs a destination',
+    ]);
+  });
+
+  it('reports invalid UTF-8 in the Containerfile at its position, as the CLI does, and builds nothing', async () => {
+    const bytes = Buffer.concat([Buffer.from('FROM scratch\nCOPY caf'), Buffer.from([0xe9]), Buffer.from(' /k\n')]);
+    const seen: BuildInput[] = [];
+    const r = await run({ dockerfileDir: { Containerfile: bytes } }, envWith(['filename=Containerfile']), stubBuild(seen));
+    expect(seen).toEqual([]);
+    expect([r.returned.error?.code, r.returned.error?.message]).toEqual([
+      2,
+      'Containerfile:2:9: error: invalid UTF-8 (byte 0xe9): a Containerfile must be UTF-8 text; save it as UTF-8',
     ]);
   });
 
