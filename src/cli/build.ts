@@ -6,7 +6,7 @@ import { formatPlatform } from '../platform.js';
 import { localSessionInput } from './inputs.js';
 import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
-import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
+import { commonOptions, localArgs, parseCommand, platforms, sourceDateEpoch } from './options.js';
 import { defaultOutput, parseOutputSpec, type OutputSpec } from './output-spec.js';
 import { createProgress, type ProgressMode } from './progress.js';
 
@@ -24,13 +24,6 @@ Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base 
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.PUNCH_CACHE_DIR) return env.PUNCH_CACHE_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'punch');
-}
-
-export function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
-  const v = env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return undefined;
-  if (!/^[0-9]+$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH=${v}: expected whole seconds since 1970`);
-  return Number(v);
 }
 
 export async function runBuild(argv: string[], io: CliIO): Promise<number> {

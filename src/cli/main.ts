@@ -17,6 +17,7 @@ Usage: punch <command> [options]
                       print the LLB Definition (--format json to read it)
   check [-f FILE] [CONTEXT] [--json]
                       validate and show the urunc metadata it will produce
+  initrd DIR -o FILE  write DIR as a reproducible initramfs (cpio newc)
   frontend            run as a BuildKit gateway frontend (the image's entrypoint)
 
 Common options: --build-arg K=V, --label K=V, --target STAGE, --platform OS/ARCH
@@ -35,6 +36,8 @@ async function lazy(name: string): Promise<Command | undefined> {
       return (await import('./build.js')).runBuild;
     case 'frontend':
       return (await import('./frontend.js')).runFrontendCommand;
+    case 'initrd':
+      return (await import('./initrd.js')).runInitrd;
     default:
       return undefined;
   }
@@ -52,7 +55,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     const run = await lazy(cmd);
-    if (!run) throw new UsageError(`unknown command "${cmd}": expected build, llb, check or frontend (see punch --help)`);
+    if (!run) throw new UsageError(`unknown command "${cmd}": expected build, llb, check, initrd or frontend (see punch --help)`);
     return await run(rest, io);
   } catch (e) {
     if (e instanceof PunchError) {

@@ -84,3 +84,11 @@ export function localArgs(values: CommonValues, positionals: string[], platforms
     cwd,
   };
 }
+
+/** SOURCE_DATE_EPOCH (whole seconds), or undefined when unset or empty. */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^[0-9]+$/.test(v)) throw new UsageError(`SOURCE_DATE_EPOCH=${v}: expected whole seconds since 1970`);
+  return Number(v);
+}
