@@ -1,7 +1,7 @@
 // The contract between the core (text → plan → graph) and the three ways in (llb emitter,
 // gateway frontend, embedded builder). Implemented by src/convert/index.ts.
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
-import type { Definition } from '../llb/index.js';
+import type { Definition, HostIP, Ulimit } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import type { Planner } from '../plan/types.js';
@@ -26,6 +26,20 @@ export interface ContextSource {
   unique?: string;
   /** .dockerignore patterns. */
   excludePatterns: string[];
+}
+
+/** The engine's settings for every RUN (the frontend opts `add-hosts`, `force-network-mode`, …) and its caps. */
+export interface RunEngineOptions {
+  extraHosts?: HostIP[];
+  /** `force-network-mode`: the network of every RUN without its own --network. */
+  network?: 'host' | 'none';
+  hostname?: string;
+  /** `/dev/shm` size in bytes. */
+  shmSize?: number;
+  ulimits?: Ulimit[];
+  cgroupParent?: string;
+  /** The LLB caps the engine announced; RUN features it lacks are errors at their flag. */
+  llbCaps?: { has(cap: string): boolean };
 }
 
 export interface BuildInput {
@@ -53,6 +67,8 @@ export interface BuildInput {
    * when absent, the `PUNCH_URUNC_VERSION` build argument, then the newest known release.
    */
   uruncVersion?: string;
+  /** Settings for RUN steps from the engine (the frontend); none for `punch llb`. */
+  run?: RunEngineOptions;
 }
 
 export interface BuildGraph {

@@ -16,7 +16,7 @@ import { neededStages } from './stages.js';
 import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
 
-export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type ResolvedImage } from './api.js';
+export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type ResolvedImage, type RunEngineOptions } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
 

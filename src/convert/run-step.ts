@@ -3,6 +3,7 @@
 import { mkdir, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SSHSpec, type State } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { CopyFrom, RunStep } from '../plan/types.js';
+import type { RunEngineOptions } from './api.js';
 
 /** How a step's mount sources become states (the context, earlier stages, images). */
 export type SourceState = (from: CopyFrom) => State;
@@ -77,6 +78,8 @@ export interface RunContext {
   ignoreCache: boolean;
   /** Working directories already made in this stage's chain. */
   madeDirs: Set<string>;
+  /** The engine's settings for every RUN (frontend opts). */
+  engine: RunEngineOptions | undefined;
 }
 
 /** How many ops a stage's RUNs add for WORKDIRs (each directory made once, before its first RUN). */
@@ -94,13 +97,22 @@ export function runStep(state: State, step: RunStep, rc: RunContext): State {
     rc.madeDirs.add(step.workdir);
   }
   const user = step.user ?? rc.baseConfig.config?.User;
+  const e = rc.engine ?? {};
+  const specs = mountSpecs(step, rc.source);
+  // Docker gives /dev/shm the engine's shm-size as a tmpfs, unless the RUN mounts something there.
+  if (e.shmSize && !specs.mounts.some((m) => m.target === '/dev/shm')) specs.mounts.push({ target: '/dev/shm', tmpfs: { size: e.shmSize } });
+  const network = step.network && step.network.value !== 'default' ? step.network.value : e.network;
   const opts: RunOptions = {
     args: step.args,
     env: step.env.map(([k, v]) => `${k}=${v}`),
     cwd,
     ...(user ? { user } : {}),
-    ...mountSpecs(step, rc.source),
-    ...(step.network && step.network.value !== 'default' ? { network: step.network.value } : {}),
+    ...specs,
+    ...(network ? { network } : {}),
+    ...(e.extraHosts?.length ? { extraHosts: e.extraHosts } : {}),
+    ...(e.hostname ? { hostname: e.hostname } : {}),
+    ...(e.ulimits?.length ? { ulimits: e.ulimits } : {}),
+    ...(e.cgroupParent ? { cgroupParent: e.cgroupParent } : {}),
     ...(step.security?.value === 'insecure' ? { security: 'insecure' as const } : {}),
     ...(rc.proxyEnv ? { proxyEnv: rc.proxyEnv } : {}),
     customName: rc.name(step.description),

@@ -8,6 +8,8 @@ import type { BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
+import { PunchError, type Diagnostic } from '../diagnostics.js';
+import { missingRunCaps } from './run-caps.js';
 import { proxyEnvOf, runStep, workdirOps } from './run-step.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
 
@@ -80,6 +82,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
   };
 
   const proxyEnv = proxyEnvOf(input.buildArgs);
+  const capErrors: Diagnostic[] = [];
   const states = new Map<number, State>();
   const configs = new Map<number, ImageConfig>();
   for (const st of stages) {
@@ -110,6 +113,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         state = state.file(copyAction(step, source(step.from)), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
         return;
       }
+      capErrors.push(...missingRunCaps(input.file, step, input.run));
       state = runStep(state, step, {
         baseConfig: config,
         source,
@@ -117,11 +121,14 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         name,
         ignoreCache: ignoresCache(st),
         madeDirs,
+        engine: input.run,
       });
     });
     states.set(st.index, state);
     configs.set(st.index, applyStageConfig(config, st));
   }
+  // Every RUN feature the engine lacks, all at once, before anything is solved.
+  if (capErrors.length > 0) throw new PunchError(capErrors);
   return { states, configs, ignoresCache };
 }
 

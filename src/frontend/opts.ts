@@ -2,6 +2,8 @@
 // (n in random order), the session as BUILDKIT_SESSION_ID. Parsed once into a typed value; anything
 // punch cannot honour fails here with a message that says so.
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
+import type { RunEngineOptions } from '../convert/index.js';
+import { runEngineOptions } from './run-opts.js';
 import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
 import { parseCacheImports, type CacheImportOpts } from './cache-imports.js';
 import { FrontendError } from './errors.js';
@@ -33,6 +35,8 @@ export interface FrontendOptions {
   sessionId?: string;
   /** `urunc-version` opt: the urunc release to check against and write for. */
   uruncVersion?: string;
+  /** `add-hosts`, `force-network-mode`, `hostname`, `shm-size`, `ulimit`, `cgroup-parent`: applied to every RUN. */
+  run: RunEngineOptions;
 }
 
 const OPT_PREFIX = 'BUILDKIT_FRONTEND_OPT_';
@@ -96,8 +100,7 @@ function prefixed(opts: Record<string, string>, prefix: string): Record<string, 
 
 /**
  * Typed options from raw opts. Ignored on purpose (informational, or about the engine's side of the
- * build): `source`, `cmdline`, `add-hosts`, `force-network-mode`,
- * `hostname`, `shm-size`, `ulimit`, `cgroup-parent`, `attest:*`, `frontend.caps`, `context:*`.
+ * build): `source`, `cmdline`, `attest:*`, `frontend.caps`, `context:*`.
  */
 export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string): FrontendOptions {
   const requestId = opts['requestid'];
@@ -129,6 +132,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     imageResolveMode: parseResolveMode(opts['image-resolve-mode']),
     noCache: parseNoCache(opts['no-cache']),
     cacheImports: parseCacheImports(opts),
+    run: runEngineOptions(opts),
   };
   if (target) result.target = target;
   if (sessionId) result.sessionId = sessionId;

@@ -180,6 +180,7 @@ class FrontendSession {
         platforms: opts.platforms,
         defaultPlatform,
         context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
+        run: { ...opts.run, llbCaps: caps.llb },
         resolveImage: this.imageResolver(opts),
         ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
       },

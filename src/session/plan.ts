@@ -1,7 +1,7 @@
 // Raw inputs → per-platform graphs: the one session the three ways in (frontend, `punch llb` and
 // `punch check`, `punch build`) share. The build file is decoded and read once, the ignore file
 // parsed once, the BuildInput assembled once; only the target platform varies between graphs.
-import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver } from '../convert/index.js';
+import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type RunEngineOptions } from '../convert/index.js';
 import { PunchError, diagnostic, formatDiagnostic, lineRange, type Diagnostic } from '../diagnostics.js';
 import { PatternError, PatternMatcher, readDockerignore } from '../patterns/index.js';
 import type { Platform } from '../platform.js';
@@ -27,6 +27,7 @@ export interface SessionInput {
   resolveImage?: ImageResolver;
   noCache?: true | string[];
   uruncVersion?: string;
+  run?: RunEngineOptions;
 }
 
 export interface SessionPlan {
@@ -87,6 +88,7 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     ...(raw.resolveImage ? { resolveImage: raw.resolveImage } : {}),
     ...(raw.noCache !== undefined ? { noCache: raw.noCache } : {}),
     ...(raw.uruncVersion !== undefined ? { uruncVersion: raw.uruncVersion } : {}),
+    ...(raw.run ? { run: raw.run } : {}),
   };
   const targets: (Platform | undefined)[] = raw.platforms.length > 0 ? [...raw.platforms] : [undefined];
   const graphs: BuildGraph[] = [];

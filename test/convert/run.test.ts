@@ -82,3 +82,27 @@ describe('RUN errors', () => {
     expect((await diagnostics(build('RUN --network=bridge true\n'))).join('\n')).toMatch(/^2: --network=bridge: expected one of default, none, host/);
   });
 });
+
+describe('RUN against the engine', () => {
+  /** Part of what BuildKit v0.8 (Docker 20.10) announces: no tmpfs size, no ulimit. */
+  const v08 = new Set(['exec.meta.base', 'exec.mount.bind', 'exec.mount.tmpfs', 'exec.mount.cache', 'exec.mount.cache.sharing', 'exec.meta.network']);
+
+  it('refuses a tmpfs size on an engine without exec.mount.tmpfs.size, at the flag', async () => {
+    const err = await buildGraph(input(build('RUN --mount=type=tmpfs,target=/t,size=64m true > /k\n'), { resolveImage, run: { llbCaps: v08 } })).catch((e: unknown) => e);
+    const d = (err as { diagnostics: { message: string; range: { start: { line: number; col: number } } }[] }).diagnostics[0]!;
+    expect([d.range.start.line, d.range.start.col]).toEqual([2, 5]);
+    expect(d.message).toBe(
+      "RUN --mount=type=tmpfs,size=… needs the engine's LLB cap exec.mount.tmpfs.size, added in BuildKit v0.10 (Docker 23), which this engine lacks: drop it or build on a newer BuildKit",
+    );
+  });
+
+  it('applies the engine options (add-hosts, hostname, force-network-mode, shm-size) to each RUN', async () => {
+    const g = await buildGraph(
+      input(build('RUN true > /k\n'), { resolveImage, run: { extraHosts: [{ host: 'h', ip: '10.0.0.1' }], hostname: 'box', network: 'none', shmSize: 1 << 20 } }),
+    );
+    const e = decodeDefinition(encodeDefinition(g.definition)).ops.find((o) => o.op.exec)!.op.exec!;
+    expect(e.meta).toMatchObject({ extraHosts: [{ Host: 'h', IP: '10.0.0.1' }], hostname: 'box' });
+    expect(e.network).toBe(2);
+    expect(e.mounts!.map((m) => m.dest)).toEqual(['/', '/dev/shm']);
+  });
+});

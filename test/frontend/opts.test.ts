@@ -13,6 +13,7 @@ const defaults: FrontendOptions = {
   imageResolveMode: 'default',
   noCache: { kind: 'none' },
   cacheImports: { imports: [], frontendOpt: {} },
+  run: {},
 };
 
 describe('raw opts from BUILDKIT_FRONTEND_OPT_<n>', () => {
@@ -80,7 +81,6 @@ describe('typed frontend options', () => {
         source: 'registry/punch:1',
         cmdline: 'registry/punch:1',
         'add-hosts': '',
-        'force-network-mode': 'host',
         'attest:provenance': 'mode=min',
         'frontend.caps': 'moby.buildkit.frontend.contexts+forward',
       },
@@ -92,6 +92,10 @@ describe('typed frontend options', () => {
       expect(parseFrontendOptions(opts)).toEqual({ ...defaults, ...expected });
     });
   }
+
+  it('passes the opts that apply to every RUN on to the build', () => {
+    expect(parseFrontendOptions({ 'force-network-mode': 'none', hostname: 'h' }).run).toEqual({ network: 'none', hostname: 'h' });
+  });
 
   it('takes the session id from BUILDKIT_SESSION_ID', () => {
     const env = { BUILDKIT_SESSION_ID: 'sess-1', BUILDKIT_FRONTEND_OPT_0: 'filename=Containerfile' };

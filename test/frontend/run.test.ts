@@ -252,6 +252,7 @@ describe('the frontend flow on a current BuildKit', () => {
       target: 'final',
       defaultPlatform: { os: 'linux', architecture: 'amd64' },
       context: { name: 'context', sessionId: 'sess-1', excludePatterns: ['node_modules', '!keep'] },
+      run: { llbCaps: expect.anything() },
       resolveImage: undefined,
     });
   });
