@@ -81,6 +81,7 @@ function text(file: string, graph: BuildGraph): string {
     `  entrypoint: ${JSON.stringify(graph.config.config.Entrypoint ?? [])}`,
     `  cmd:        ${JSON.stringify(graph.config.config.Cmd ?? [])}`,
     `  files:      ${imageFiles(graph).join(' ')}`,
+    ...runNote(graph),
     `  writes:     ${annotationNote(release)}, /urunc.json base64`,
     countLine(graph.diagnostics),
   ];
@@ -117,4 +118,12 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   await io.write(values.json ? `${JSON.stringify(checkReport(input.file, graph), null, 2)}\n` : text(input.file, graph));
   return 0;
+}
+
+/** What only a build can check: a RUN's commands, and the files it makes. */
+function runNote(graph: Pick<BuildGraph, 'steps'>): string[] {
+  const runs = graph.steps.filter((s) => s.kind === 'run');
+  if (runs.length === 0) return [];
+  const lines = [...new Set(runs.map((r) => r.range.start.line))].join(', ');
+  return [`  build-only: ${runs.length} RUN step(s) (line ${lines}): their commands, and whether they write the files above, are checked when BuildKit builds`];
 }

@@ -234,3 +234,25 @@ describe('the bundle', () => {
     expect(text.match(/\bimport\((?!\))/g) ?? []).toEqual([]);
   });
 });
+
+describe('RUN through the CLI', () => {
+  const runFile = 'FROM scratch\nCOPY sh /bin/sh\nRUN make kernel\nLABEL com.urunc.unikernel.binary=/k com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu\n';
+
+  it('punch build refuses a RUN at its line, naming the buildctl command and the frontend, and writes nothing', () => {
+    const dir = scratchDir({ Containerfile: runFile, sh: '' });
+    const r = punch(['build', '-t', 'x', '.'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Containerfile:3:1: error: punch build cannot run RUN make kernel: the embedded builder has no container runtime. ' +
+        'Build this file with BuildKit instead: `punch llb -f Containerfile . | buildctl build --local context=. --output type=oci,dest=image.tar`',
+    );
+    expect(readdirSync(dir).sort()).toEqual(['Containerfile', 'sh']);
+  });
+
+  it('punch check accepts a RUN stage and says what only the build checks', () => {
+    const dir = scratchDir({ Containerfile: runFile, sh: '' });
+    const r = punch(['check', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toContain('build-only: 1 RUN step(s) (line 3): their commands, and whether they write the files above, are checked when BuildKit builds');
+  });
+});
