@@ -6,6 +6,7 @@ import type { RunEngineOptions } from '../convert/index.js';
 import { runEngineOptions } from './run-opts.js';
 import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
 import { parseCacheImports, type CacheImportOpts } from './cache-imports.js';
+import { HTTP2_SWITCH, parseHttp2Choice, type Http2Choice } from './connect.js';
 import { FrontendError } from './errors.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
@@ -37,6 +38,8 @@ export interface FrontendOptions {
   uruncVersion?: string;
   /** `add-hosts`, `force-network-mode`, `hostname`, `shm-size`, `ulimit`, `cgroup-parent`: applied to every RUN. */
   run: RunEngineOptions;
+  /** Which HTTP/2 carries the gRPC calls (build-arg or env PUNCH_FRONTEND_HTTP2); not a build arg of the file. */
+  http2: Http2Choice;
 }
 
 const OPT_PREFIX = 'BUILDKIT_FRONTEND_OPT_';
@@ -102,7 +105,7 @@ function prefixed(opts: Record<string, string>, prefix: string): Record<string, 
  * Typed options from raw opts. Ignored on purpose (informational, or about the engine's side of the
  * build): `source`, `cmdline`, `attest:*`, `frontend.caps`, `context:*`.
  */
-export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string): FrontendOptions {
+export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string, http2Env?: string): FrontendOptions {
   const requestId = opts['requestid'];
   if (requestId !== undefined && requestId !== '') {
     throw new FrontendError(
@@ -121,18 +124,22 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     );
   }
   const target = opts['target'];
+  const buildArgs = prefixed(opts, 'build-arg:');
+  const http2 = parseHttp2Choice(buildArgs[HTTP2_SWITCH] ?? http2Env);
+  delete buildArgs[HTTP2_SWITCH];
   const result: FrontendOptions = {
     filename: opts['filename'] || 'Dockerfile',
     dockerfileKey,
     contextKey,
     platforms: parsePlatforms(opts['platform'] ?? ''),
     multiPlatform: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(opts['multi-platform'] ?? ''),
-    buildArgs: prefixed(opts, 'build-arg:'),
+    buildArgs,
     labels: prefixed(opts, 'label:'),
     imageResolveMode: parseResolveMode(opts['image-resolve-mode']),
     noCache: parseNoCache(opts['no-cache']),
     cacheImports: parseCacheImports(opts),
     run: runEngineOptions(opts),
+    http2,
   };
   if (target) result.target = target;
   if (sessionId) result.sessionId = sessionId;
@@ -146,5 +153,5 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
 
 /** Options of the running frontend process. */
 export function frontendOptionsFromEnv(env: NodeJS.ProcessEnv): FrontendOptions {
-  return parseFrontendOptions(rawFrontendOpts(env), env['BUILDKIT_SESSION_ID'] || undefined);
+  return parseFrontendOptions(rawFrontendOpts(env), env['BUILDKIT_SESSION_ID'] || undefined, env[HTTP2_SWITCH]);
 }

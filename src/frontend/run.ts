@@ -18,7 +18,9 @@ import { FrontendError, messageNamingImage } from './errors.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
 import { returnResult, type SolvedImage } from './result.js';
 import { localDefinition, toPbDefinition } from './sources.js';
-import { GrpcCode, GrpcError, connectGrpc, joinStreams, type UnaryCaller } from './transport.js';
+import { GrpcCode } from './grpc-status.js';
+import { connectTransport } from './connect.js';
+import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -42,9 +44,9 @@ export async function runFrontend(env: NodeJS.ProcessEnv, io: FrontendIO, build:
 
 async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunction): Promise<number> {
   const ready = performance.now();
-  const transport = connectGrpc(joinStreams(io.input, io.output));
-  // Options that do not parse are reported through Return, once the session is up.
+  // Options that do not parse are reported through Return, once the session is up (over punch's HTTP/2).
   const opts = optionsOrUndefined(env);
+  const transport = connectTransport(opts?.http2 ?? 'punch', joinStreams(io.input, io.output));
   const connecting = LLBBridge.connect(transport, opts ? { solveDefaults: opts.cacheImports } : {});
   const early = opts ? solveInputsWithPing(transport, opts) : undefined;
   let bridge: LLBBridge;

@@ -15,17 +15,8 @@
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { google } from '../gen/pb.js';
 import { errorCodeName } from './h2/frames.js';
+import { GrpcCode, grpcCodeName } from './grpc-status.js';
 import { ClientSession, SessionError, StreamError, type H2Response, type SessionFailure } from './h2/session.js';
-
-/** gRPC status codes used here by name. */
-export const GrpcCode = {
-  OK: 0,
-  UNKNOWN: 2,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
 
 /**
  * Docker 20.10 (BuildKit v0.8) and BuildKit up to v0.13 reject requests over 4 MiB with
@@ -46,6 +37,11 @@ export class GrpcError extends Error {
     this.name = 'GrpcError';
     this.code = code;
     this.details = details;
+  }
+
+  /** The status name (`UNAVAILABLE`), for logs. */
+  get codeName(): string {
+    return grpcCodeName(this.code);
   }
 
   /**
@@ -119,9 +115,9 @@ function codeForHttpStatus(status: number): number {
     case 400:
       return GrpcCode.INTERNAL;
     case 401:
-      return 16;
+      return GrpcCode.UNAUTHENTICATED;
     case 403:
-      return 7;
+      return GrpcCode.PERMISSION_DENIED;
     case 404:
       return GrpcCode.UNIMPLEMENTED;
     case 429:
@@ -146,14 +142,14 @@ function headerValue(headers: GrpcHeaders, name: string): string | undefined {
  * The status carried by a header block, or undefined when it has none. Used for trailers and for
  * trailers-only responses (status in the initial headers).
  */
-export function statusFromHeaders(headers: GrpcHeaders): GrpcError | { code: 0 } | undefined {
+export function statusFromHeaders(headers: GrpcHeaders): GrpcError | { code: typeof GrpcCode.OK } | undefined {
   const raw = headerValue(headers, 'grpc-status');
   if (raw === undefined) return undefined;
   const code = Number.parseInt(raw, 10);
   if (!Number.isInteger(code) || code < 0) {
     return new GrpcError(GrpcCode.UNKNOWN, `invalid grpc-status "${raw}" from server`);
   }
-  if (code === GrpcCode.OK) return { code: 0 };
+  if (code === GrpcCode.OK) return { code: GrpcCode.OK };
   const message = decodeGrpcMessage(headerValue(headers, 'grpc-message') ?? '');
   const detailsB64 = headerValue(headers, 'grpc-status-details-bin');
   const details = detailsB64 ? new Uint8Array(Buffer.from(detailsB64, 'base64')) : undefined;
@@ -215,7 +211,7 @@ function sessionFailureError(failure: SessionFailure): GrpcError {
 }
 
 /** The one response message of a finished call, or its error status. */
-function unaryResult(method: string, response: H2Response): Uint8Array | GrpcError {
+export function unaryResult(method: string, response: H2Response): Uint8Array | GrpcError {
   // Trailers-only responses (usual for errors) carry the status in the initial headers.
   const status = (response.trailers && statusFromHeaders(response.trailers)) ?? statusFromHeaders(response.headers);
   if (status === undefined) {
@@ -233,6 +229,33 @@ function unaryResult(method: string, response: H2Response): Uint8Array | GrpcErr
   }
 }
 
+/** The request headers of a unary call (both transports send exactly these). */
+export function requestHeaders(method: string, timeoutMs?: number): [string, string][] {
+  return [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':authority', 'localhost'],
+    [':path', `/${SERVICE}/${method}`],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+    ...(timeoutMs ? [['grpc-timeout', `${Math.ceil(timeoutMs)}m`] as [string, string]] : []),
+  ];
+}
+
+/** Refuses a request BuildKit would refuse, with the reason; undefined when it may be sent. */
+export function requestTooLarge(method: string, request: Uint8Array): GrpcError | undefined {
+  if (request.length <= MAX_REQUEST_BYTES) return undefined;
+  return new GrpcError(
+    GrpcCode.RESOURCE_EXHAUSTED,
+    `the ${method} request is ${request.length} bytes, over the 4 MiB (${MAX_REQUEST_BYTES} bytes) that ` +
+      'BuildKit accepts (Docker 20.10 and BuildKit < 0.14); make the build smaller (e.g. fewer or smaller inline files)',
+  );
+}
+
+export function deadlineError(method: string, timeoutMs: number): GrpcError {
+  return new GrpcError(GrpcCode.DEADLINE_EXCEEDED, `${method}: no answer from BuildKit within ${timeoutMs} ms`);
+}
+
 /**
  * Opens an HTTP/2 client connection over `stream` (BuildKit is the server) and returns a unary caller.
  * Responses of any size are accepted; requests over MAX_REQUEST_BYTES are refused locally.
@@ -245,18 +268,9 @@ export function connectGrpc(stream: Duplex, options: ConnectOptions = {}): Unary
 
   const call = (method: string, request: Uint8Array, callOptions: { timeoutMs?: number } = {}): Promise<Uint8Array> =>
     new Promise<Uint8Array>((resolve, reject) => {
-      if (request.length > MAX_REQUEST_BYTES) {
-        reject(
-          new GrpcError(
-            GrpcCode.RESOURCE_EXHAUSTED,
-            `the ${method} request is ${request.length} bytes, over the 4 MiB (${MAX_REQUEST_BYTES} bytes) that ` +
-              'BuildKit accepts (Docker 20.10 and BuildKit < 0.14); make the build smaller (e.g. fewer or smaller inline files)',
-          ),
-        );
-        return;
-      }
-      if (sessionError) {
-        reject(sessionError);
+      const refused = requestTooLarge(method, request) ?? sessionError;
+      if (refused) {
+        reject(refused);
         return;
       }
       let settled = false;
@@ -268,21 +282,10 @@ export function connectGrpc(stream: Duplex, options: ConnectOptions = {}): Unary
         if (result instanceof GrpcError) reject(result);
         else resolve(result);
       };
-      const h2 = session.request(
-        [
-          [':method', 'POST'],
-          [':scheme', 'http'],
-          [':authority', 'localhost'],
-          [':path', `/${SERVICE}/${method}`],
-          ['content-type', 'application/grpc'],
-          ['te', 'trailers'],
-          ...(callOptions.timeoutMs ? [['grpc-timeout', `${Math.ceil(callOptions.timeoutMs)}m`] as const] : []),
-        ],
-        frameMessage(request),
-      );
+      const h2 = session.request(requestHeaders(method, callOptions.timeoutMs), frameMessage(request));
       if (callOptions.timeoutMs) {
         timer = setTimeout(() => {
-          finish(new GrpcError(4, `${method}: no answer from BuildKit within ${callOptions.timeoutMs} ms`));
+          finish(deadlineError(method, callOptions.timeoutMs!));
           h2.cancel();
         }, callOptions.timeoutMs);
       }

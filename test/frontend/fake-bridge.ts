@@ -17,7 +17,7 @@ interface Codec<T> {
 }
 
 // Request and response types per method, as in gateway.proto.
-const methods = {
+export const methods = {
   Ping: [gw.PingRequest, gw.PongResponse],
   Solve: [gw.SolveRequest, gw.SolveResponse],
   ReadFile: [gw.ReadFileRequest, gw.ReadFileResponse],
@@ -32,8 +32,8 @@ const methods = {
 
 export type Method = keyof typeof methods;
 
-type RequestOf<M extends Method> = ReturnType<(typeof methods)[M][0]['decode']>;
-type ResponseOf<M extends Method> = Parameters<(typeof methods)[M][1]['encode']>[0];
+export type RequestOf<M extends Method> = ReturnType<(typeof methods)[M][0]['decode']>;
+export type ResponseOf<M extends Method> = Parameters<(typeof methods)[M][1]['encode']>[0];
 
 /** Throw from a handler to answer with a non-OK status. */
 export class FakeStatus {
@@ -294,9 +294,9 @@ export const pongCurrent: moby.buildkit.v1.frontend.PongResponse.$Properties = {
 
 /**
  * For suites of unary calls: returns `setup`, which starts a fake bridge with `handlers` and connects
- * a connectGrpc client to it; both are closed after each test of the calling suite.
+ * a client to it (punch's connectGrpc unless `connectWith` says otherwise); both are closed after each test of the calling suite.
  */
-export function connectedClient(): (
+export function connectedClient(connectWith: (stream: net.Socket, options: ConnectOptions) => UnaryCaller = connectGrpc): (
   handlers: Handlers,
   options?: FakeBridgeOptions,
   connect?: ConnectOptions,
@@ -311,7 +311,7 @@ export function connectedClient(): (
   });
   return async (handlers, options = {}, connect = {}) => {
     bridge = await startFakeBridge(handlers, options);
-    client = connectGrpc(await bridge.connect(), connect);
+    client = connectWith(await bridge.connect(), connect);
     return { bridge, client };
   };
 }

@@ -267,7 +267,7 @@ describe('failures', () => {
 });
 
 describe('the frontend source', () => {
-  it('never imports node:http2 (it costs ~9 ms to load in every build)', () => {
+  it('imports node:http2 only in the PUNCH_FRONTEND_HTTP2=node transport (it costs ~9 ms to load in every build)', () => {
     const root = join(import.meta.dirname, '../../src');
     const offenders: string[] = [];
     const walk = (dir: string): void => {
@@ -278,6 +278,21 @@ describe('the frontend source', () => {
       }
     };
     walk(root);
-    expect(offenders).toEqual([]);
+    expect(offenders).toEqual([join(root, 'frontend/node-http2.ts')]);
+  });
+
+  it('loads that transport only when it is chosen (a dynamic import)', () => {
+    const root = join(import.meta.dirname, '../../src');
+    const importers: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.ts$/.test(name) && /from ['"][./]*node-http2\.js['"]/.test(readFileSync(path, 'utf8'))) importers.push(path);
+      }
+    };
+    walk(root);
+    expect(importers).toEqual([]);
+    expect(readFileSync(join(root, 'frontend/connect.ts'), 'utf8')).toContain("import('./node-http2.js')");
   });
 });

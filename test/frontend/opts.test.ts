@@ -14,6 +14,7 @@ const defaults: FrontendOptions = {
   noCache: { kind: 'none' },
   cacheImports: { imports: [], frontendOpt: {} },
   run: {},
+  http2: 'punch',
 };
 
 describe('raw opts from BUILDKIT_FRONTEND_OPT_<n>', () => {
@@ -129,6 +130,27 @@ describe('urunc-version opt', () => {
   it('an unknown release fails the build naming the known ones', () => {
     expect(() => parseFrontendOptions({ 'urunc-version': 'v2' })).toThrow(
       new FrontendError('unknown urunc release "v2" (option urunc-version): punch knows v0.5.0, v0.6.0, v0.7.0, v0.8.0, main; the default is v0.8.0'),
+    );
+  });
+});
+
+describe('the HTTP/2 switch (PUNCH_FRONTEND_HTTP2)', () => {
+  it('is node when given as a build argument, and is not a build argument of the file', () => {
+    const o = parseFrontendOptions({ 'build-arg:PUNCH_FRONTEND_HTTP2': 'node', 'build-arg:A': '1' });
+    expect([o.http2, o.buildArgs]).toEqual(['node', { A: '1' }]);
+  });
+
+  it('is read from the frontend environment too', () => {
+    expect(frontendOptionsFromEnv({ PUNCH_FRONTEND_HTTP2: 'node' }).http2).toBe('node');
+  });
+
+  it('the build argument wins over the environment', () => {
+    expect(parseFrontendOptions({ 'build-arg:PUNCH_FRONTEND_HTTP2': 'punch' }, undefined, 'node').http2).toBe('punch');
+  });
+
+  it('refuses an unknown value by name', () => {
+    expect(() => parseFrontendOptions({ 'build-arg:PUNCH_FRONTEND_HTTP2': 'grpc' })).toThrow(
+      new FrontendError('PUNCH_FRONTEND_HTTP2: invalid value "grpc": expected node (Node\'s HTTP/2) or punch (the default)'),
     );
   });
 });

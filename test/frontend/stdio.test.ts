@@ -26,7 +26,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a frontend process on stdin/stdout', () => {
-  it('completes the flow over its own stdio, returns, and exits 0 although stdin stays open', async () => {
+  it.each([
+    ["punch's HTTP/2", {}],
+    ['node:http2 (--build-arg PUNCH_FRONTEND_HTTP2=node)', { BUILDKIT_FRONTEND_OPT_1: 'build-arg:PUNCH_FRONTEND_HTTP2=node' }],
+  ])('completes the flow over its own stdio with %s, returns, and exits 0 although stdin stays open', async (_name, switchEnv) => {
     const handlers: Handlers = {
       Ping: () => pongV08,
       Solve: () => ({ result: { ref: { id: 'r' } } }),
@@ -37,7 +40,7 @@ describe('a frontend process on stdin/stdout', () => {
     const fake = await startFakeBridge(handlers);
     const socket = await fake.connect();
     const child = spawn(process.execPath, [script], {
-      env: { BUILDKIT_FRONTEND_OPT_0: 'filename=Containerfile', BUILDKIT_SESSION_ID: 's' },
+      env: { BUILDKIT_FRONTEND_OPT_0: 'filename=Containerfile', BUILDKIT_SESSION_ID: 's', ...switchEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     // Like BuildKit: the server's bytes go to the child's stdin, which is never closed.

@@ -6,7 +6,9 @@ import {
   decodeGrpcMessage,
   frameMessage,
   parseFrames,
+  connectGrpc,
 } from '../../src/frontend/transport.js';
+import { connectNodeHttp2 } from '../../src/frontend/node-http2.js';
 import { FakeStatus, connectedClient } from './fake-bridge.js';
 
 const gw = moby.buildkit.v1.frontend;
@@ -40,8 +42,12 @@ describe('grpc-message decoding', () => {
   });
 });
 
-describe('unary calls over an HTTP/2 connection', () => {
-  const setup = connectedClient();
+// The same calls over both HTTP/2 implementations: punch's own and node:http2 (PUNCH_FRONTEND_HTTP2=node).
+describe.each([
+  ['punch HTTP/2', connectGrpc],
+  ['node:http2', connectNodeHttp2],
+])('unary calls over an HTTP/2 connection (%s)', (_name, connectWith) => {
+  const setup = connectedClient(connectWith);
 
   function readFileRequest(path: string): Uint8Array {
     return gw.ReadFileRequest.encode({ Ref: 'r1', FilePath: path }).finish();
