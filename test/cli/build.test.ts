@@ -120,50 +120,42 @@ describe('punch build failures point at the Containerfile line', () => {
   });
 });
 
+/**
+ * Runs the bundle on a context whose only COPY is a 1 GiB sparse file, writing type=oci to `dest`
+ * (relative to the context's `out/`, which exists), and sends SIGINT while the layer is packed.
+ */
+async function interruptedBuild(dest: string): Promise<{ code: number | null; stderr: string; ctx: string; out: string }> {
+  const ctx = context({ Containerfile: `FROM scratch\nCOPY big.img /unikernel/app.hvt\n${RUMPRUN}` });
+  writeFileSync(join(ctx, 'big.img'), '');
+  truncateSync(join(ctx, 'big.img'), 1024 * 1024 * 1024);
+  const out = join(ctx, 'out');
+  mkdirSync(out);
+  const child = spawn(process.execPath, [bundle, 'build', '--progress=plain', '-t', 'big:1', '--output', `type=oci,dest=${join(out, dest)}`, ctx], {
+    cwd: ctx,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PUNCH_CACHE_DIR: join(ctx, '.cache'), TMPDIR: ctx },
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString('utf8');
+    // Once it writes the output, the layer of the 1 GiB file is being packed.
+    if (stderr.includes('#punch') && stderr.includes(' write oci ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 100);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stderr, ctx, out };
+}
+
 describe('punch build interrupted', () => {
   it('exits 130 on SIGINT and leaves no output and no temp files next to the destination', async () => {
-    const ctx = context({ Containerfile: `FROM scratch\nCOPY big.img /unikernel/app.hvt\n${RUMPRUN}` });
-    writeFileSync(join(ctx, 'big.img'), '');
-    truncateSync(join(ctx, 'big.img'), 1024 * 1024 * 1024);
-    const out = join(ctx, 'out');
-    mkdirSync(out);
-    const child = spawn(process.execPath, [bundle, 'build', '--progress=plain', '-t', 'big:1', '--output', `type=oci,dest=${join(out, 'big.tar')}`, ctx], {
-      cwd: ctx,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PUNCH_CACHE_DIR: join(ctx, '.cache'), TMPDIR: ctx },
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-      // Once it writes the output, the layer of the 1 GiB file is being packed.
-      if (stderr.includes('#punch') && stderr.includes(' write oci ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 100);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stderr, ctx, out } = await interruptedBuild('big.tar');
     expect(code, stderr).toBe(130);
     expect(stderr).toContain('punch: interrupted: no image was written\n');
     expect(readdirSync(out)).toEqual([]);
     expect(readdirSync(ctx).filter((n) => n.startsWith('punch-build-'))).toEqual([]);
   }, 60_000);
-});
 
-describe('punch build interrupted while writing into folders it made', () => {
-  it('exits 130 and removes those folders again: nothing is left behind', async () => {
-    const ctx = context({ Containerfile: `FROM scratch\nCOPY big.img /unikernel/app.hvt\n${RUMPRUN}` });
-    writeFileSync(join(ctx, 'big.img'), '');
-    truncateSync(join(ctx, 'big.img'), 1024 * 1024 * 1024);
-    const out = join(ctx, 'out');
-    mkdirSync(out);
-    const child = spawn(process.execPath, [bundle, 'build', '--progress=plain', '-t', 'big:1', '--output', `type=oci,dest=${join(out, 'new', 'dir', 'big.tar')}`, ctx], {
-      cwd: ctx,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PUNCH_CACHE_DIR: join(ctx, '.cache'), TMPDIR: ctx },
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-      if (stderr.includes('#punch') && stderr.includes(' write oci ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 100);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  it('while writing into folders it made: exits 130 and removes those folders again', async () => {
+    const { code, stderr, out } = await interruptedBuild(join('new', 'dir', 'big.tar'));
     expect(code, stderr).toBe(130);
     expect(readdirSync(out)).toEqual([]);
   }, 60_000);
