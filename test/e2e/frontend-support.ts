@@ -86,7 +86,10 @@ export function missingSourceError(path: string): RegExp {
   const message = currentEngine().info.buildx
     ? `failed to compute cache key: failed to calculate checksum of ref \\S+: ${quoted}: not found`
     : `failed to compute cache key: ${quoted} not found: not found`;
-  return new RegExp(`^${escapeRegExp(solveError(''))}${message}$`);
+  // buildx words the same failure `failed to run Build function: ` when BuildKit ends the build
+  // before the frontend's Return (seen with both cores busy).
+  const prefix = currentEngine().info.buildx ? 'ERROR: failed to (?:solve|run Build function): ' : escapeRegExp(solveError(''));
+  return new RegExp(`^${prefix}${message}$`);
 }
 
 /** The error `docker build` printed last (its last non-empty line). */

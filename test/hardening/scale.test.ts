@@ -41,12 +41,14 @@ describe('size', () => {
     expect(copies(ok(dir))).toEqual([{ src: '/k', dest: '/k' }]);
   });
 
-  it('a 5 000-deep ARG chain expands without overflowing the stack, within 5 s', () => {
+  it('a 5 000-deep ARG chain expands without overflowing the stack, in linear-ish time', () => {
     const args = ['ARG A0=x', ...Array.from({ length: 5_000 }, (_, i) => `ARG A${i + 1}=\${A${i}}`)];
     const dir = context({ Containerfile: `${args.join('\n')}\nFROM scratch\nARG A5000\nCOPY k /k\nLABEL v=\${A5000}\n${URUNC_OK}\n` });
     const started = Date.now();
     expect(config(dir).Labels?.v).toBe('x');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // A guard against quadratic expansion (minutes), not a speed target: about 1 s idle, 9 s with
+    // both CI cores busy.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 
