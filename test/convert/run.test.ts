@@ -106,3 +106,25 @@ describe('RUN against the engine', () => {
     expect(e.mounts!.map((m) => m.dest)).toEqual(['/', '/dev/shm']);
   });
 });
+
+describe('RUN heredocs', () => {
+  it('runs a RUN that is one heredoc with its body as the script', async () => {
+    const [e] = await execs(build('RUN <<EOF\necho one\necho two > /k\nEOF\n'));
+    expect(e!.op.exec!.meta!.args).toEqual(['/bin/sh', '-c', 'echo one\necho two > /k\n']);
+  });
+
+  it('strips leading tabs from the body of <<-', async () => {
+    const [e] = await execs(build('RUN <<-EOF\n\techo one > /k\n\tEOF\n'));
+    expect(e!.op.exec!.meta!.args).toEqual(['/bin/sh', '-c', 'echo one > /k\n']);
+  });
+
+  it('hands a heredoc given to a command to the shell as written', async () => {
+    const [e] = await execs(build("RUN cat <<'EOF' > /k\n$HOME\nEOF\n"));
+    expect(e!.op.exec!.meta!.args).toEqual(['/bin/sh', '-c', "cat <<'EOF' > /k\n$HOME\nEOF\n"]);
+  });
+
+  it('names a heredoc RUN by its first line, as Docker does', async () => {
+    const [e] = await execs(build('RUN <<EOF\necho one\nEOF\n'));
+    expect(e!.metadata.description?.['llb.customname']).toBe('[build 2/2] RUN <<EOF (echo one...)');
+  });
+});
