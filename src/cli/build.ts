@@ -15,6 +15,8 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
   -t, --tag NAME[:TAG]   image name (index ref.name, docker RepoTags, registry target)
   -o, --output SPEC      type=oci,dest=x.tar (default: NAME.tar) | type=oci-layout,dest=DIR
                          | type=docker,dest=x.tar (for docker load) | type=registry[,name=REF]
+                         each with [,compression=gzip|zstd|uncompressed][,compression-level=N]
+                         [,force-compression=true] (default gzip level 1)
   --platform P[,P...]    several platforms give an index
   --urunc VERSION        the urunc release to check against and write for (default: the newest)
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
@@ -50,7 +52,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const progress = createProgress(values.progress as ProgressMode, io.stderrIsTTY, (text) => io.stderr.write(text), Date.now);
   const { input, contextDir } = localSessionInput(localArgs(values, positionals, platforms(values.platform), io.env, io.cwd, io.arch));
   const name = pushName ?? tag;
-  const imageOutput: ImageOutput = output.type === 'registry' ? { type: 'registry', name: pushName! } : output;
+  const imageOutput: ImageOutput = output.type === 'registry' ? { type: 'registry', name: pushName! } : { type: output.type, dest: output.dest };
 
   // Ctrl-C or a kill aborts the work and lets the writers remove what they staged.
   const abort = new AbortController();
@@ -69,6 +71,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       output: imageOutput,
       ...(name !== undefined ? { name } : {}),
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+      ...(output.compression ? { compression: output.compression } : {}),
       cacheDir: cacheDir(io.env),
       step: (text) => progress.step(text),
       layer: (description, size) => progress.layer(description, size),

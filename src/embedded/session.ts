@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { URUNC_JSON_PATH, type ResolvedImage } from '../convert/index.js';
 import type { Diagnostic } from '../diagnostics.js';
+import type { Compression } from '../engine/compress/index.js';
 import { exportImage, executeDefinition, FileOpError, listRootfs, type PlatformImage } from '../engine/index.js';
 import { encodeDefinition } from '../llb/index.js';
 import { formatPlatform, type Platform } from '../platform.js';
@@ -33,6 +34,8 @@ export interface EmbeddedBuild {
   /** The image name (`-t`): index `ref.name`, docker RepoTags. */
   name?: string;
   sourceDateEpoch?: number;
+  /** Layer compression (`--output ...,compression=`); default gzip level 1. */
+  compression?: Compression;
   /** Base image blobs are cached by digest here. */
   cacheDir: string;
   /** A running step or a note, for the progress display. */
@@ -99,6 +102,7 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     const exported = await exportImage(images, dest, {
       ...(b.name !== undefined ? { name: b.name } : {}),
       ...(b.sourceDateEpoch !== undefined ? { sourceDateEpoch: b.sourceDateEpoch } : {}),
+      ...(b.compression ? { compression: b.compression } : {}),
       onLayer: (l) => b.layer(l.description, l.size),
       signal: b.signal,
     });

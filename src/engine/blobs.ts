@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { sha256Digest } from '../sha256.js';
 import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer } from './layer.js';
+import { DEFAULT_COMPRESSION, layerMediaType } from './compress/index.js';
 import type { ExportOptions } from './oci.js';
+import { needsRecompression, recompressBlob } from './recompress.js';
 import type { LayerBlob, LayerEntry } from './types.js';
 
 export function jsonBytes(v: unknown): Buffer {
@@ -128,16 +130,31 @@ export class BlobSet {
     this.blobs.set(blob.digest, { path });
   }
 
+  /** A base image layer: kept as it is, or recompressed when force-compression asks. */
+  async addBase(blob: LayerBlob, opts: ExportOptions): Promise<ExportedLayer> {
+    const c = opts.compression ?? DEFAULT_COMPRESSION;
+    if (!needsRecompression(blob, c)) {
+      await this.addFile(blob);
+      return blob;
+    }
+    await this.#makeDir();
+    const out = await recompressBlob(blob, c, { blobsDir: this.dir, durable: this.kind === 'layout', ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (!out.reused && !this.blobs.has(out.digest)) this.added.push(out.path);
+    this.blobs.set(out.digest, { path: out.path });
+    return out;
+  }
+
   /** Writes a new layer from its entries and records it. */
   async addLayer(entries: readonly LayerEntry[], opts: ExportOptions): Promise<ExportedLayer> {
     const limit = opts.inMemoryBytes ?? SMALL_LAYER_BYTES;
+    const compression = opts.compression ?? DEFAULT_COMPRESSION;
     const layerOpts = {
-      ...(opts.level !== undefined ? { level: opts.level } : {}),
+      compression,
       ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
     };
     if (this.kind === 'archive' && layerContentBytes(entries) <= limit) {
       const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
-      const layer = { mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length };
+      const layer = { mediaType: layerMediaType(compression.type), digest, diffID, size: blob.length };
       if (this.blobs.has(digest)) return layer;
       if (this.#memoryBytes + blob.length <= ARCHIVE_MEMORY_BYTES) {
         this.#memoryBytes += blob.length;

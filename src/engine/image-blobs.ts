@@ -22,8 +22,7 @@ export async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSe
     for (const spec of img.layers) {
       opts.signal?.throwIfAborted();
       if (spec.kind === 'blob') {
-        await blobs.addFile(spec.blob);
-        layers.push(spec.blob);
+        layers.push(await blobs.addBase(spec.blob, opts));
         descriptions.push('');
       } else {
         const layer = await blobs.addLayer(spec.entries, opts);

@@ -1,26 +1,24 @@
-// A new layer as a deterministic tar.gz blob: entries in the given (walk) order, uid/gid as recorded,
-// no user/group names, clamped mtimes; streamed from disk through gzip with both digests computed in
-// the same pass, so memory stays bounded whatever the file sizes.
+// A new layer as a deterministic tar blob (gzip, zstd or plain): entries in the given (walk) order,
+// uid/gid as recorded, no user/group names, clamped mtimes; streamed from disk through the parallel
+// compressor with both digests computed in the same pass, so memory stays bounded whatever the sizes.
 import { closeSync, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGzip, gzipSync } from 'node:zlib';
 import { nodeCrypto, nodeFsPromises, nodeStream, nodeStreamPromises } from '../builtins.js';
-import { MediaType } from '../oci/types.js';
+import { compressStream, compressSync, DEFAULT_COMPRESSION, layerMediaType, type Compression } from './compress/index.js';
 import { sha256Digest } from '../sha256.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarHeader, type TarPart } from './tar.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
 
-/**
- * gzip level 1: a unikernel layer is mostly one large binary, and level 6 (BuildKit's default) costs
- * ~3x the CPU for a few percent smaller blobs; level 1 keeps `punch build` within 1.5x of
- * `tar | gzip -1` (see the benchmark).
- */
-export const DEFAULT_GZIP_LEVEL = 1;
+/** gzip level 1 by default: see DEFAULT_LEVELS in compress/spec.ts. */
+export const DEFAULT_GZIP_LEVEL = DEFAULT_COMPRESSION.level;
 
 export interface LayerWriteOptions {
   /** The `blobs/sha256` dir the blob is written to (via a temp name, renamed to its digest). */
   blobsDir: string;
-  level?: number;
+  /** Default: gzip level 1. */
+  compression?: Compression;
+  /** Compression worker threads (default: the cores, at most 8); the bytes do not depend on it. */
+  workers?: number;
   /**
    * SOURCE_DATE_EPOCH in seconds: every mtime is clamped to it (BuildKit's rewrite-timestamp), and
    * entries stamped with "build time" (mkfile/mkdir without a timestamp, dirs a copy created) get it.
@@ -123,7 +121,7 @@ export function writeNewFile(path: string, data: Uint8Array, durable = true): vo
   }
 }
 
-/** A layer built in memory: its gzip blob and both digests. */
+/** A layer built in memory: its blob and both digests. */
 export interface LayerBytes {
   blob: Buffer;
   digest: string;
@@ -131,11 +129,12 @@ export interface LayerBytes {
 }
 
 /** Builds a small layer in memory, synchronously; the bytes equal the streamed path's. */
-export function buildLayerBytes(entries: readonly LayerEntry[], opts: { sourceDateEpoch?: number; level?: number }): LayerBytes {
+export function buildLayerBytes(entries: readonly LayerEntry[], opts: { sourceDateEpoch?: number; compression?: Compression }): LayerBytes {
   const tar = joinParts(layerParts(entries, opts.sourceDateEpoch));
-  // zlib's output does not depend on how its input is split, so this equals the streamed blob.
-  const blob = gzipSync(tar, { level: opts.level ?? DEFAULT_GZIP_LEVEL });
-  return { blob, digest: sha256Digest(blob), diffID: sha256Digest(tar) };
+  // The same blocks and framing as the parallel stream, so this equals the streamed blob.
+  const blob = compressSync(tar, opts.compression ?? DEFAULT_COMPRESSION);
+  const diffID = sha256Digest(tar);
+  return { blob, digest: blob === tar ? diffID : sha256Digest(blob), diffID };
 }
 
 /**
@@ -159,18 +158,29 @@ export function putBlob(dir: string, digest: string, data: Uint8Array, durable =
 function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): WrittenLayer {
   const { blob, digest, diffID } = buildLayerBytes(entries, opts);
   const { path, added } = putBlob(opts.blobsDir, digest, blob, opts.durable ?? true);
-  return { path, mediaType: MediaType.ociLayerGzip, digest, diffID, size: blob.length, reused: !added };
+  return { path, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type), digest, diffID, size: blob.length, reused: !added };
+}
+
+/** What writeCompressedStream wrote: the blob's name and digests. */
+export interface StreamedBlob {
+  path: string;
+  digest: string;
+  diffID: string;
+  size: number;
+  reused: boolean;
 }
 
 /**
- * The streamed path: file bytes flow from disk through gzip into the blob with both digests taken on
- * the way, so memory stays bounded whatever the size. Its modules load here, on first use.
+ * Compresses the tar stream `tar` into a blob in `opts.blobsDir`, named by its digest, with both
+ * digests taken on the way (the streamed path of new layers, and recompressed base layers). Its
+ * modules load here, on first use.
  */
-async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+export async function writeCompressedStream(tar: AsyncIterable<Uint8Array>, opts: LayerWriteOptions): Promise<StreamedBlob> {
   const { createHash } = nodeCrypto();
   const { rename, rm, stat } = nodeFsPromises();
   const { Readable, Transform } = nodeStream();
   const { pipeline } = nodeStreamPromises();
+  const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -185,9 +195,9 @@ async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWri
   const tmp = tempName(opts.blobsDir, 'layer');
   try {
     await pipeline(
-      Readable.from(streamParts(layerParts(entries, opts.sourceDateEpoch)), { objectMode: false, highWaterMark: 1 << 20 }),
+      Readable.from(tar, { objectMode: false, highWaterMark: 1 << 20 }),
       tap(diffHash, false),
-      createGzip({ level: opts.level ?? DEFAULT_GZIP_LEVEL, chunkSize: 1 << 16 }),
+      (src: AsyncIterable<Uint8Array>) => compressStream(src, compression, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }),
       tap(blobHash, true),
       createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: opts.durable ?? true }),
       opts.signal ? { signal: opts.signal } : {},
@@ -200,14 +210,19 @@ async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWri
     const reused = await stat(path).then(() => true, () => false);
     if (reused) await rm(tmp, { force: true });
     else await rename(tmp, path);
-    return { path, mediaType: MediaType.ociLayerGzip, digest: `sha256:${hex}`, diffID: `sha256:${diffHash.digest('hex')}`, size, reused };
+    return { path, digest: `sha256:${hex}`, diffID: `sha256:${diffHash.digest('hex')}`, size, reused };
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
 }
 
-/** Writes `entries` as a gzip layer blob into `opts.blobsDir`. */
+async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
+  const blob = await writeCompressedStream(streamParts(layerParts(entries, opts.sourceDateEpoch)), opts);
+  return { ...blob, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type) };
+}
+
+/** Writes `entries` as a layer blob into `opts.blobsDir`. */
 export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
   opts.signal?.throwIfAborted();
   if (layerContentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) return writeSmallLayer(entries, opts);

@@ -11,6 +11,7 @@ import { formatReference, isReferenceError, parseReference, withDefaultTag } fro
 import { MediaType, type Descriptor, type ImageConfig, type Index } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import { nodeStream, nodeStreamPromises } from '../builtins.js';
+import type { Compression } from './compress/index.js';
 import { BlobSet, exists, jsonBytes, makeDirs, syncDir } from './blobs.js';
 import { makeParentDirs, removeMadeDirs } from './dest.js';
 import { buildBlobs, type Built } from './image-blobs.js';
@@ -38,8 +39,8 @@ export interface ExportOptions {
   name?: string;
   /** Seconds: config/history `created` and the manifest's created annotation; layer mtimes are clamped to it. */
   sourceDateEpoch?: number;
-  /** gzip level of new layers. */
-  level?: number;
+  /** Compression of new layers (and, with `force`, of base layers): default gzip level 1. */
+  compression?: Compression;
   /** Layers and archives up to this many bytes are built in memory (defaults: 1 MiB, 4 MiB). */
   inMemoryBytes?: number;
   /** Called after each new layer is written, with its step's progress name and compressed size. */

@@ -1,0 +1,119 @@
+// Worker threads that compress blocks. Jobs go to whichever worker is idle; results come back as
+// promises the caller awaits in block order, so scheduling never reaches the output bytes.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { DICT_BYTES, makeBlockCompressor, type BlockResult } from './block.js';
+
+/** Past a handful of workers, memory grows (an isolate each) and a 2-core CI machine gains nothing. */
+const MAX_DEFAULT_WORKERS = 8;
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_WORKERS));
+}
+
+/**
+ * A block on its way to a worker: one ArrayBuffer of DICT_BYTES + BLOCK_BYTES holding the dictionary
+ * (right-aligned before DICT_BYTES) and the data (from DICT_BYTES). It is transferred there and back
+ * and reused, and each output is transferred to the main thread: a worker keeps no garbage, whose
+ * external memory would otherwise wait for a GC its small heap seldom runs.
+ */
+export interface PoolJob {
+  type: 'gzip' | 'zstd';
+  level: number;
+  buf: ArrayBuffer;
+  dictLen: number;
+  dataLen: number;
+  last: boolean;
+}
+
+export interface PoolResult extends BlockResult {
+  /** The job's buffer, back for reuse. */
+  buf: ArrayBuffer;
+}
+
+// The worker runs the same block compressor as the main thread, from its source text: the bundle is
+// one file, so there is no worker module to point at.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const compress = (${makeBlockCompressor.toString()})(require, workerData.zstdPath);
+const DICT = ${DICT_BYTES};
+parentPort.on('message', (job) => {
+  const { buf } = job;
+  let r;
+  try {
+    r = compress({ type: job.type, level: job.level, last: job.last, dict: new Uint8Array(buf, DICT - job.dictLen, job.dictLen), data: new Uint8Array(buf, DICT, job.dataLen) });
+  } catch (e) {
+    parentPort.postMessage({ error: String((e && e.message) || e), buf }, [buf]);
+    return;
+  }
+  // Only an ArrayBuffer the output owns whole can be transferred (small Buffers share a pool).
+  const own = r.out.byteOffset === 0 && r.out.byteLength === r.out.buffer.byteLength ? r.out : new Uint8Array(r.out);
+  parentPort.postMessage({ out: own, crc: r.crc, buf }, [own.buffer, buf]);
+});
+`;
+
+interface Pending {
+  job: PoolJob;
+  resolve: (r: PoolResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  current: Pending | undefined;
+}
+
+export class BlockPool {
+  readonly #slots: Slot[] = [];
+  readonly #queue: Pending[] = [];
+  #failure: Error | undefined;
+
+  constructor(workers: number, zstdPath: string | undefined) {
+    for (let i = 0; i < workers; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { zstdPath } });
+      const slot: Slot = { worker, current: undefined };
+      worker.on('message', (m: { out?: Uint8Array; crc?: number; error?: string; buf: ArrayBuffer }) => {
+        const p = slot.current!;
+        slot.current = undefined;
+        if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
+        else p.resolve({ out: m.out!, crc: m.crc!, buf: m.buf });
+        this.#next(slot);
+      });
+      worker.on('error', (e) => this.#fail(e));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.#fail(new Error(`a compression worker exited with code ${code}`));
+      });
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Compresses `job`; its buffer is transferred, and comes back in the result. */
+  run(job: PoolJob): Promise<PoolResult> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job, resolve, reject });
+      const idle = this.#slots.find((s) => s.current === undefined);
+      if (idle) this.#next(idle);
+    });
+  }
+
+  #next(slot: Slot): void {
+    const p = this.#queue.shift();
+    if (!p) return;
+    slot.current = p;
+    slot.worker.postMessage(p.job, [p.job.buf]);
+  }
+
+  #fail(e: Error): void {
+    this.#failure ??= e;
+    for (const s of this.#slots) {
+      s.current?.reject(e);
+      s.current = undefined;
+    }
+    for (const p of this.#queue.splice(0)) p.reject(e);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,99 @@
+// Layer compression: the parallel block format reads back with standard decoders and its bytes do not
+// depend on the number of workers or on the in-memory/streamed path.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BLOCK_BYTES } from '../../../src/engine/compress/block.js';
+import { crc32Combine } from '../../../src/engine/compress/crc32.js';
+import { compressionOf, compressStream, compressSync, type Compression } from '../../../src/engine/compress/index.js';
+
+/** Compressible but not trivial: text runs mixed with pseudo-random bytes, fixed seed. */
+function sample(length: number, seed = 1): Buffer {
+  const b = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = (i >> 12) % 3 === 0 ? x >>> 24 : 97 + ((i * 7 + (x >>> 29)) % 26);
+  }
+  return b;
+}
+
+async function* chunks(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
+  for (let off = 0; off < data.length; off += size) yield data.subarray(off, off + size);
+}
+
+async function streamed(data: Buffer, c: Compression, workers: number, chunk = 64 << 10): Promise<Buffer> {
+  const out: Uint8Array[] = [];
+  for await (const part of compressStream(chunks(data, chunk), c, { workers })) out.push(part);
+  return Buffer.concat(out);
+}
+
+const zstdDecode = (b: Buffer): Buffer => {
+  const { Decoder } = createRequire(import.meta.url)('@toondepauw/node-zstd') as { Decoder: new () => { decodeSync(b: Buffer): Buffer } };
+  return new Decoder().decodeSync(b);
+};
+
+const gzip1 = compressionOf('gzip');
+const zstd1 = compressionOf('zstd');
+const big = sample(3 * BLOCK_BYTES + 12345);
+
+describe('crc32Combine', () => {
+  it('gives the CRC of the concatenation', () => {
+    const a = sample(100_000, 2);
+    const b = sample(70_001, 3);
+    expect(crc32Combine(crc32(a), crc32(b), b.length)).toBe(crc32(Buffer.concat([a, b])));
+  });
+});
+
+describe('gzip blocks', () => {
+  it('a layer of one block has exactly the bytes of zlib gzip at the same level', () => {
+    const tar = sample(300_000);
+    expect(compressSync(tar, gzip1).equals(gzipSync(tar, { level: 1 }))).toBe(true);
+    expect(compressSync(tar, compressionOf('gzip', 6)).equals(gzipSync(tar, { level: 6 }))).toBe(true);
+    expect(compressSync(tar, compressionOf('gzip', 9)).equals(gzipSync(tar, { level: 9 }))).toBe(true);
+  });
+
+  it('several blocks make one gzip member that decompresses to the input', () => {
+    const z = compressSync(big, gzip1);
+    expect(gunzipSync(z).equals(big)).toBe(true);
+    expect(z.readUInt32LE(z.length - 4)).toBe(big.length);
+  });
+
+  it('passes gzip -t', () => {
+    const r = spawnSync('gzip', ['-t'], { input: compressSync(big, gzip1) });
+    expect(r.status, r.stderr?.toString()).toBe(0);
+  });
+
+  it('an input of exactly N blocks, and an empty one, round-trip', () => {
+    const exact = sample(2 * BLOCK_BYTES);
+    expect(gunzipSync(compressSync(exact, gzip1)).equals(exact)).toBe(true);
+    expect(gunzipSync(compressSync(Buffer.alloc(0), gzip1)).length).toBe(0);
+  });
+});
+
+describe('parallel stream', () => {
+  it('gzip: 1 and 4 workers give the same bytes as the in-memory path', async () => {
+    const one = await streamed(big, gzip1, 1);
+    const four = await streamed(big, gzip1, 4, 1000);
+    expect(four.equals(one)).toBe(true);
+    expect(one.equals(compressSync(big, gzip1))).toBe(true);
+  });
+
+  it('zstd: 1 and 4 workers give the same bytes, frames that decode to the input', async () => {
+    const one = await streamed(big, zstd1, 1);
+    const four = await streamed(big, zstd1, 4, 777);
+    expect(four.equals(one)).toBe(true);
+    expect(one.equals(compressSync(big, zstd1))).toBe(true);
+    expect(zstdDecode(one).equals(big)).toBe(true);
+  });
+
+  it('uncompressed passes the bytes through', async () => {
+    expect((await streamed(big, compressionOf('uncompressed'), 2)).equals(big)).toBe(true);
+  });
+
+  it('an input of exactly N blocks streams as it compresses in memory', async () => {
+    const exact = sample(2 * BLOCK_BYTES, 5);
+    expect((await streamed(exact, gzip1, 2, BLOCK_BYTES)).equals(compressSync(exact, gzip1))).toBe(true);
+  });
+});
