@@ -71,10 +71,13 @@ export class BlockPool {
   constructor(workers: number, zstdPath: string | undefined) {
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { zstdPath } });
+      // Idle workers do not keep the process alive; a busy one does (see #next).
+      worker.unref();
       const slot: Slot = { worker, current: undefined };
       worker.on('message', (m: { out?: Uint8Array; crc?: number; error?: string; buf: ArrayBuffer }) => {
         const p = slot.current!;
         slot.current = undefined;
+        slot.worker.unref();
         if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
         else p.resolve({ out: m.out!, crc: m.crc!, buf: m.buf });
         this.#next(slot);
@@ -101,7 +104,12 @@ export class BlockPool {
     const p = this.#queue.shift();
     if (!p) return;
     slot.current = p;
+    slot.worker.ref();
     slot.worker.postMessage(p.job, [p.job.buf]);
+  }
+
+  get failed(): boolean {
+    return this.#failure !== undefined;
   }
 
   #fail(e: Error): void {
@@ -116,4 +124,21 @@ export class BlockPool {
   async close(): Promise<void> {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
+}
+
+const pools = new Map<string, BlockPool>();
+
+/**
+ * One pool per settings for the whole process: starting workers costs tens of milliseconds, which a
+ * build of many layers would pay per layer. A pool that failed is replaced.
+ */
+export function sharedPool(workers: number, zstdPath: string | undefined): BlockPool {
+  const key = `${workers}\0${zstdPath ?? ''}`;
+  let pool = pools.get(key);
+  if (!pool || pool.failed) {
+    if (pool) void pool.close();
+    pool = new BlockPool(workers, zstdPath);
+    pools.set(key, pool);
+  }
+  return pool;
 }

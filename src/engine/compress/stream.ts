@@ -7,7 +7,7 @@
 import { BLOCK_BYTES, DICT_BYTES } from './block.js';
 import { crc32Combine } from './crc32.js';
 import { gzipHeader, gzipTrailer } from './gzip-frame.js';
-import { BlockPool, defaultWorkers, type PoolResult } from './pool.js';
+import { defaultWorkers, sharedPool, type PoolResult } from './pool.js';
 import type { Compression } from './spec.js';
 import { requireZstd } from './zstd-binding.js';
 
@@ -24,7 +24,7 @@ export async function* compressStream(source: AsyncIterable<Uint8Array>, c: Comp
   }
   const type = c.type;
   const workers = opts.workers ?? defaultWorkers();
-  const pool = new BlockPool(workers, type === 'zstd' ? requireZstd() : undefined);
+  const pool = sharedPool(workers, type === 'zstd' ? requireZstd() : undefined);
   const inFlight: { result: Promise<PoolResult>; length: number }[] = [];
   const maxInFlight = 2 * workers;
   // Block buffers back from the workers, reused: at most maxInFlight + 1 exist.
@@ -76,6 +76,7 @@ export async function* compressStream(source: AsyncIterable<Uint8Array>, c: Comp
     while (inFlight.length > 0) yield await take();
     if (type === 'gzip') yield gzipTrailer(crc, total);
   } finally {
-    await pool.close();
+    // Blocks of an abandoned stream finish in the workers and are dropped; their buffers are not reused.
+    inFlight.length = 0;
   }
 }
