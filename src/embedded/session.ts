@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { URUNC_JSON_PATH, type ResolvedImage } from '../convert/index.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { Compression } from '../engine/compress/index.js';
-import { exportImage, executeDefinition, FileOpError, listRootfs, type PlatformImage } from '../engine/index.js';
+import { exportImage, executeDefinition, FileOpError, listRootfs, stopCompressionWorkers, type Compression, type PlatformImage } from '../engine/index.js';
 import { encodeDefinition } from '../llb/index.js';
 import { formatPlatform, type Platform } from '../platform.js';
 import { checkArtifacts, planSession, type SessionInput } from '../session/index.js';
@@ -113,6 +112,8 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     }
     return { digest: exported.digest, platforms: images.map((i) => i.platform), file };
   } finally {
+    // The compression workers are shared by the build's layers; none outlives it.
+    await stopCompressionWorkers();
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -4,3 +4,4 @@ export { DEFAULT_GZIP_LEVEL, writeLayer, type LayerWriteOptions, type WrittenLay
 export { exportImage, type ExportOptions, type ExportResult, type OutputSpec, type PlatformImage } from './oci.js';
 export { finalConfig, reconcileHistory, rfc3339 } from './history.js';
 export type { BaseImage, Content, DirNode, FsNode, ImageProvider, LayerBlob, LayerEntry, LayerSpec, NodeMeta } from './types.js';
+export { closeSharedPools as stopCompressionWorkers, type Compression } from './compress/index.js';

@@ -2,3 +2,4 @@
 export { compressSync } from './sync.js';
 export { compressStream, type StreamOptions } from './stream.js';
 export { compressionOf, compressionOfMediaType, DEFAULT_COMPRESSION, DEFAULT_LEVELS, layerMediaType, LEVEL_RANGES, ZSTD_LAYER, type Compression, type CompressionType } from './spec.js';
+export { closeSharedPools } from './pool.js';

@@ -112,6 +112,11 @@ export class BlockPool {
     return this.#failure !== undefined;
   }
 
+  /** Drops a pool from the shared set (it is being closed). */
+  forget(): void {
+    for (const [k, p] of pools) if (p === this) pools.delete(k);
+  }
+
   #fail(e: Error): void {
     this.#failure ??= e;
     for (const s of this.#slots) {
@@ -141,4 +146,11 @@ export function sharedPool(workers: number, zstdPath: string | undefined): Block
     pools.set(key, pool);
   }
   return pool;
+}
+
+/** Stops every shared worker: when a build ends, or a stream was abandoned with blocks in flight. */
+export async function closeSharedPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.close()));
 }

@@ -56,6 +56,7 @@ export async function* compressStream(source: AsyncIterable<Uint8Array>, c: Comp
     total += length;
     return r.out;
   };
+  let completed = false;
   try {
     if (type === 'gzip') yield gzipHeader(c.level);
     for await (const chunk of source) {
@@ -75,8 +76,13 @@ export async function* compressStream(source: AsyncIterable<Uint8Array>, c: Comp
     dispatch(true);
     while (inFlight.length > 0) yield await take();
     if (type === 'gzip') yield gzipTrailer(crc, total);
+    completed = true;
   } finally {
-    // Blocks of an abandoned stream finish in the workers and are dropped; their buffers are not reused.
-    inFlight.length = 0;
+    // An abandoned stream (error, abort) may leave blocks in the workers: stop them rather than
+    // let a build that is exiting wait for, or share, that work.
+    if (!completed) {
+      pool.forget();
+      await pool.close();
+    }
   }
 }
