@@ -1,6 +1,6 @@
 // `--output type=...,dest=...` for punch build, in buildx's CSV form, with the image exporters'
 // compression keys (compression=gzip|zstd|uncompressed, compression-level=N, force-compression=B).
-import { compressionOf, LEVEL_RANGES, type Compression, type CompressionType } from '../engine/compress/index.js';
+import { compressionOf, LEVEL_RANGES, type Compression, type CompressionType } from '../embedded/index.js';
 import { UsageError } from './usage-error.js';
 
 /** `compression` is set only when the spec names one of the compression keys. */

@@ -75,7 +75,9 @@ export class BlockPool {
       worker.unref();
       const slot: Slot = { worker, current: undefined };
       worker.on('message', (m: { out?: Uint8Array; crc?: number; error?: string; buf: ArrayBuffer }) => {
-        const p = slot.current!;
+        const p = slot.current;
+        // A pool that failed or closed has already settled its jobs.
+        if (!p) return;
         slot.current = undefined;
         slot.worker.unref();
         if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
