@@ -13,7 +13,7 @@ RUN ["node", "/punch/punch.cjs", "write-compile-cache", "frontend"]
 LABEL moby.buildkit.frontend.network.none="true"
 # Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit
 # refuses a build that needs a cap not listed here. This list must match what src/frontend
-# implements: none beyond the basics yet.
-LABEL moby.buildkit.frontend.caps=""
+# implements: subrequests (outline, targets, lint, describe: `buildx build --print/--call`).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests"
 # BuildKit runs the Entrypoint (Cmd is ignored).
 ENTRYPOINT ["node", "/punch/punch.cjs", "frontend"]

@@ -2,7 +2,7 @@
 // diagnostic with a position (never an exception).
 import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
+import type { DeclaredArg, Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import { expand, pieceRange, Reporter, scopeLookup, setRunEnv, type Ctx, type Scope, type StageState } from './context.js';
 import { DEFAULT_PATH, DEFAULT_SHELL, runInstruction, shellInstruction } from './run.js';
@@ -73,6 +73,9 @@ class Builder {
   readonly byName = new Map<string, number>();
   /** Stage names as written on each FROM (unexpanded), for messages about references to later stages. */
   readonly written = new Map<string, { index: number; line: number }>();
+  readonly args: DeclaredArg[] = [];
+  /** Per stage, the globals its FROM line looked up. */
+  readonly fromArgs: Set<string>[] = [];
 
   constructor(
     readonly opts: PlanOptions,
@@ -114,16 +117,23 @@ class Builder {
         return undefined;
       }
       let value: string | undefined;
+      const uses = new Set<string>();
       if (eq !== -1) {
-        value = expand(ctx, scopeLookup(scope), { text: w.text.slice(eq + 1), start: w.start + eq + 1, end: w.end });
+        const lookup = scopeLookup(scope);
+        const recording = (n: string): string | undefined => (uses.add(n), lookup(n));
+        value = expand(ctx, recording, { text: w.text.slice(eq + 1), start: w.start + eq + 1, end: w.end });
         if (value === undefined) return undefined;
       } else {
         value = inStage && this.globals.has(name) ? this.globals.get(name) : this.auto.get(name);
       }
+      const inherited = eq === -1 && inStage && this.globals.get(name) !== undefined && this.buildArg(name) === undefined;
       value = this.buildArg(name) ?? value;
       this.declared.add(name);
       scope.args.set(name, value);
       out.push({ name, value });
+      uses.delete(name);
+      const stage = inStage ? this.stages.length - 1 : undefined;
+      this.args.push({ name, ...(value !== undefined ? { value } : {}), range: ins.range, ...(stage !== undefined ? { stage } : {}), uses: [...uses], ...(inherited ? { inherited: true as const } : {}) });
     }
     return out;
   }
@@ -147,12 +157,15 @@ class Builder {
     };
     this.stages.push(stage);
     this.states.push(state);
+    const used = new Set<string>();
+    this.fromArgs.push(used);
     if (!flags) return;
     if (!(words.length === 1 || (words.length === 3 && words[1]!.text.toLowerCase() === 'as'))) {
       this.report.error(ins.range, 'FROM requires either one or three arguments: FROM <image> [AS <name>]');
       return;
     }
-    const globals = scopeLookup(this.globalScope());
+    const globalLookup = scopeLookup(this.globalScope());
+    const globals = (n: string): string | undefined => (used.add(n), globalLookup(n));
     if (words.length === 3) {
       const name = expand(ctx, globals, words[2]!)?.toLowerCase();
       if (name === undefined) return;
@@ -317,7 +330,15 @@ function collect(source: SourceFile, opts: PlanOptions): PlanResult {
   const unusedBuildArgs = Object.keys(opts.buildArgs)
     .filter((k) => !b.declared.has(k) && !b.auto.has(k) && !PROXY_ARGS.has(k))
     .sort();
-  const plan: Plan = { file: opts.file, directives: source.directives.directives, stages: b.stages, target, unusedBuildArgs };
+  const plan: Plan = {
+    file: opts.file,
+    directives: source.directives.directives,
+    stages: b.stages,
+    target,
+    unusedBuildArgs,
+    args: b.args,
+    fromArgs: b.fromArgs.map((s) => [...s]),
+  };
   return hasErrors(diagnostics) ? { partial: plan, diagnostics } : { plan, diagnostics };
 }
 

@@ -12,3 +12,24 @@ export class FrontendError extends Error {
 export function messageNamingImage(ref: string, message: string): string {
   return message.includes(ref) ? message : `${ref}: ${message}`;
 }
+
+/**
+ * A subrequest punch does not answer, as BuildKit's typed error (errdefs.UnsupportedSubrequestError):
+ * its status detail lets buildx tell it from a failed build.
+ */
+export class UnsupportedSubrequestError extends FrontendError {
+  override name = 'UnsupportedSubrequestError';
+
+  constructor(readonly request: string) {
+    super(`unsupported request ${request}`);
+  }
+
+  /** code Unknown, as Go's grpcerrors gives an error without a code, and the JSON-typed detail. */
+  toStatus(): { code: number; message: string; details: { type_url: string; value: Buffer }[] } {
+    return {
+      code: 2,
+      message: this.message,
+      details: [{ type_url: 'github.com/moby/buildkit/errdefs.Subrequest+json', value: Buffer.from(JSON.stringify({ name: this.request }), 'utf8') }],
+    };
+  }
+}

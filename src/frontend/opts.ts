@@ -8,6 +8,7 @@ import { findRelease, unknownReleaseMessage } from '../urunc/releases.js';
 import { parseCacheImports, type CacheImportOpts } from './cache-imports.js';
 import { HTTP2_SWITCH, parseHttp2Choice, type Http2Choice } from './connect.js';
 import { FrontendError } from './errors.js';
+import { parseRequestId } from './subrequests/index.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
 
@@ -32,6 +33,8 @@ export interface FrontendOptions {
   noCache: NoCache;
   /** `cache-imports` and `cache-from`: passed on every Solve. */
   cacheImports: CacheImportOpts;
+  /** `requestid`: a subrequest (outline, targets, lint, describe) to answer instead of building. */
+  requestId?: string;
   /** BUILDKIT_SESSION_ID: the client session whose dirs `local://` sources read. */
   sessionId?: string;
   /** `urunc-version` opt: the urunc release to check against and write for. */
@@ -106,12 +109,7 @@ function prefixed(opts: Record<string, string>, prefix: string): Record<string, 
  * build): `source`, `cmdline`, `attest:*`, `frontend.caps`, `context:*`.
  */
 export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string, http2Env?: string): FrontendOptions {
-  const requestId = opts['requestid'];
-  if (requestId !== undefined && requestId !== '') {
-    throw new FrontendError(
-      `punch does not implement subrequest ${requestId}: run the build without --print/--call (or the option requestid)`,
-    );
-  }
+  const requestId = parseRequestId(opts['requestid']);
   const dockerfileKey = opts['dockerfilekey'] || 'dockerfile';
   const contextKey = opts['contextkey'] || 'context';
   // The Dockerfile frontend reads a remote context (git or https URL, tarball) from the opt named like
@@ -142,6 +140,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     http2,
   };
   if (target) result.target = target;
+  if (requestId) result.requestId = requestId;
   if (sessionId) result.sessionId = sessionId;
   const urunc = opts['urunc-version'];
   if (urunc !== undefined && urunc !== '') {

@@ -11,12 +11,14 @@ import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
-import { checkArtifacts, planSession, type GraphBuilder } from '../session/index.js';
+import { checkArtifacts, parseBuildFile, planSession, type GraphBuilder, type SessionInput } from '../session/index.js';
 import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
-import { FrontendError, messageNamingImage } from './errors.js';
+import { FrontendError, UnsupportedSubrequestError, messageNamingImage } from './errors.js';
 import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
 import { returnResult, type SolvedImage } from './result.js';
+import { REQUEST_DESCRIBE, answerSubrequest } from './subrequests/index.js';
+import { describeResult } from './subrequests/results.js';
 import { localDefinition, toPbDefinition } from './sources.js';
 import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
@@ -48,7 +50,8 @@ async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunctio
   const opts = optionsOrUndefined(env);
   const transport = connectTransport(opts?.http2 ?? 'punch', joinStreams(io.input, io.output));
   const connecting = LLBBridge.connect(transport, opts ? { solveDefaults: opts.cacheImports } : {});
-  const early = opts ? solveInputsWithPing(transport, opts) : undefined;
+  // describe needs no input at all.
+  const early = opts && opts.requestId !== REQUEST_DESCRIBE ? solveInputsWithPing(transport, opts) : undefined;
   let bridge: LLBBridge;
   let pinged = 0;
   try {
@@ -167,27 +170,41 @@ class FrontendSession {
     const opts = frontendOptionsFromEnv(env);
     const caps = this.bridge.caps;
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
+    if (opts.requestId === REQUEST_DESCRIBE) return { metadata: describeResult() };
     const loaded = await this.loadInputs(opts);
     this.warningTarget = { digest: loaded.digest, file: opts.filename, data: loaded.bytes };
 
-    const planned = await planSession(
-      {
-        file: opts.filename,
-        bytes: loaded.bytes,
-        ...(loaded.ignore ? { ignore: loaded.ignore.bytes, ignoreFile: loaded.ignore.file } : {}),
+    const sessionInput: SessionInput = {
+      file: opts.filename,
+      bytes: loaded.bytes,
+      ...(loaded.ignore ? { ignore: loaded.ignore.bytes, ignoreFile: loaded.ignore.file } : {}),
+      buildArgs: opts.buildArgs,
+      labels: opts.labels,
+      ...(opts.target !== undefined ? { target: opts.target } : {}),
+      ...(opts.uruncVersion !== undefined ? { uruncVersion: opts.uruncVersion } : {}),
+      platforms: opts.platforms,
+      defaultPlatform,
+      context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
+      run: { ...opts.run, llbCaps: caps.llb },
+      resolveImage: this.imageResolver(opts),
+      ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
+    };
+    if (opts.requestId) {
+      const { file, text } = parseBuildFile(loaded.bytes, opts.filename);
+      const metadata = await answerSubrequest(opts.requestId, {
+        file,
+        text,
         buildArgs: opts.buildArgs,
         labels: opts.labels,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
-        ...(opts.uruncVersion !== undefined ? { uruncVersion: opts.uruncVersion } : {}),
-        platforms: opts.platforms,
-        defaultPlatform,
-        context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
-        run: { ...opts.run, llbCaps: caps.llb },
-        resolveImage: this.imageResolver(opts),
-        ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
-      },
-      build,
-    );
+        targetPlatform: opts.platforms[0] ?? defaultPlatform,
+        buildPlatform: defaultPlatform,
+        // Lint checks one platform, and never solves.
+        check: async () => (await planSession({ ...sessionInput, platforms: opts.platforms.slice(0, 1) }, build)).diagnostics,
+      });
+      return { metadata };
+    }
+    const planned = await planSession(sessionInput, build);
     await this.warn(planned.diagnostics);
     const graphs = planned.graphs;
 
@@ -202,6 +219,7 @@ class FrontendSession {
       await this.warn(e.diagnostics);
       return { code: GrpcCode.UNKNOWN, message: e.message };
     }
+    if (e instanceof UnsupportedSubrequestError) return e.toStatus();
     if (e instanceof FrontendError) return { code: GrpcCode.UNKNOWN, message: e.message };
     // A failed Solve (or another engine error) goes back unchanged: its details carry the failing
     // vertex and source location that BuildKit's CLI shows.

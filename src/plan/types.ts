@@ -137,6 +137,21 @@ export interface Stage {
   history: HistoryStep[];
 }
 
+/** An ARG declaration, as the outline subrequest lists it. */
+export interface DeclaredArg {
+  name: string;
+  /** The resolved value (build arg, else the expanded default, else the global's); absent when unset. */
+  value?: string;
+  /** The ARG instruction. */
+  range: SourceRange;
+  /** The stage it is declared in; absent for a global ARG (before the first FROM). */
+  stage?: number;
+  /** The variables its default refers to (a global used by a stage brings these along). */
+  uses: string[];
+  /** A stage's `ARG NAME` (no default, no build arg) that takes the global's value. */
+  inherited?: true;
+}
+
 export interface Plan {
   /** File name used in diagnostics. */
   file: string;
@@ -147,6 +162,10 @@ export interface Plan {
   target: number;
   /** Build args that were given but not declared by any ARG (Docker warns about these). */
   unusedBuildArgs: string[];
+  /** Every ARG declaration in file order. */
+  args: DeclaredArg[];
+  /** Per stage, the global ARGs its FROM line refers to. */
+  fromArgs: string[][];
 }
 
 /** What planning a build file for one target needs besides the file itself. */

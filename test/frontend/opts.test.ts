@@ -44,6 +44,8 @@ describe('typed frontend options', () => {
     ['empty filename falls back to Dockerfile', { filename: '' }, {}],
     ['dockerfilekey and contextkey', { dockerfilekey: 'df', contextkey: 'ctx' }, { dockerfileKey: 'df', contextKey: 'ctx' }],
     ['target', { target: 'final' }, { target: 'final' }],
+    ['a subrequest', { requestid: 'frontend.outline' }, { requestId: 'frontend.outline' }],
+    ['an empty requestid (no subrequest)', { requestid: '' }, {}],
     ['one platform, normalised', { platform: 'linux/x86_64' }, { platforms: [{ os: 'linux', architecture: 'amd64' }] }],
     [
       'a platform list, duplicates dropped',
@@ -106,7 +108,7 @@ describe('typed frontend options', () => {
   const errors: [string, Record<string, string>, string][] = [
     ['a malformed platform', { platform: 'linux/amd64,linux//arm64' }, 'platform option: invalid platform "linux//arm64": expected os/arch[/variant]'],
     ['an unknown image-resolve-mode', { 'image-resolve-mode': 'always' }, 'image-resolve-mode option: invalid value "always": expected default, pull or local'],
-    ['a subrequest', { requestid: 'frontend.outline' }, 'punch does not implement subrequest frontend.outline'],
+    ['a subrequest punch does not answer', { requestid: 'frontend.convertllb' }, 'unsupported request frontend.convertllb'],
     ['a remote context', { context: 'https://github.com/x/y.git' }, 'punch builds only from a local build context, but the build\'s context is https://github.com/x/y.git'],
     ['a remote context under a renamed context key', { contextkey: 'src', src: 'git://h/r' }, "the build's context is git://h/r"],
   ];

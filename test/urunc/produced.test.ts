@@ -105,7 +105,7 @@ describe('stageFiles', () => {
     };
   }
   function plan(stages: Stage[]): Plan {
-    return { file: 'Containerfile', directives: {}, stages, target: stages.length - 1, unusedBuildArgs: [] };
+    return { file: 'Containerfile', directives: {}, stages, target: stages.length - 1, unusedBuildArgs: [], args: [], fromArgs: stages.map(() => []) };
   }
 
   it('follows FROM <stage> down to scratch, earlier stages first', () => {
