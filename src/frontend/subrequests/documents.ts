@@ -1,9 +1,8 @@
 // The outline, targets and lint documents of a Containerfile, computed the way BuildKit's Dockerfile
 // frontend computes them (dockerfile2llb Dockerfile2Outline, ListTargets, DockerfileLint), from punch's
 // plan, declarations and diagnostics. Pure.
-import { docComment, type Declarations } from '../../containerfile/declarations.js';
 import { formatDiagnostic, type Diagnostic, type SourceRange } from '../../diagnostics.js';
-import type { DeclaredArg, Plan } from '../../plan/types.js';
+import { docComment, type Declarations, type DeclaredArg, type Plan } from '../../session/index.js';
 import { DEFAULT_RULE, RULES, ruleAnchor } from '../../urunc/rules.js';
 import { lineLocation, pbPosition, type LintResults, type LintWarning, type Outline, type OutlineArg, type OutlineLabel, type PbLocation, type TargetList } from './types.js';
 

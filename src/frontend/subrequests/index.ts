@@ -1,7 +1,6 @@
 // Subrequests (opt `requestid`, from `docker buildx build --print/--call`, `--check`): which ones punch
 // answers, and the answer to each, computed from the Containerfile instead of building it.
-import { readDeclarations } from '../../containerfile/declarations.js';
-import { buildPlan } from '../../containerfile/index.js';
+import { buildPlan, readDeclarations } from '../../session/index.js';
 import { PunchError, type Diagnostic } from '../../diagnostics.js';
 import type { Platform } from '../../platform.js';
 import { UnsupportedSubrequestError } from '../errors.js';
