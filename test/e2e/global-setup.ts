@@ -41,6 +41,8 @@ export interface E2eEnvironment {
   readonly registryLog: string;
   /** Local Node base image in the primary engine's store, e.g. `punch-e2e/node:20`. */
   readonly nodeImage: string;
+  /** A busybox base (static /bin/busybox, its applets, /tmp) in the loopback registry, for RUN tests on every engine. */
+  readonly busyboxImage: string;
   /** The punch frontend image, built from frontend.Dockerfile and pushed: `127.0.0.1:<port>/punch:test`. */
   readonly frontendImage: string;
   /** Folder for tests' build contexts and outputs; removed at teardown. */
@@ -151,6 +153,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const frontendImage = `${registry}/punch:test`;
     await step('frontend image', () => buildFrontendImage(l, docker, nodeImage, frontendImage));
     await step('push', () => pushImage(docker, frontendImage));
+    const busyboxImage = `${registry}/busybox:e2e`;
+    await step('busybox image', () => importBusyboxImage(l, docker, busyboxImage));
 
     const scratchDir = join(l.stateDir, 'scratch');
     mkdirSync(scratchDir, { recursive: true });
@@ -164,6 +168,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       registry,
       registryLog: join(l.logDir, 'registry.log'),
       nodeImage,
+      busyboxImage,
       frontendImage,
       scratchDir,
     });
@@ -322,6 +327,34 @@ async function importNodeImage(l: Layout, docker: Docker): Promise<string> {
   await rm(rootfs, { recursive: true, force: true });
   await rm(tarball, { force: true });
   return tag;
+}
+
+/**
+ * Nothing can be pulled here, so the shell base for RUN tests is Debian's static busybox with its
+ * applets as symlinks in /bin, and a /tmp; pushed so every engine can build `FROM` it.
+ */
+async function importBusyboxImage(l: Layout, docker: Docker, tag: string): Promise<void> {
+  const rootfs = join(l.stateDir, 'busybox-rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+  chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
+  // Relative links, as `busybox --install -s` would make them inside the image: its own links point
+  // at the host's real path (/usr/bin/busybox on a merged-/usr system), absent from the image.
+  const list = await run('/bin/busybox', ['--list']);
+  if (list.code !== 0) throw commandFailed('listing the busybox applets failed', '/bin/busybox', ['--list'], list);
+  for (const applet of list.stdout.split('\n').filter((a) => a !== '' && a !== 'busybox')) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  mkdirSync(join(rootfs, 'tmp'), { recursive: true });
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  const tarball = join(l.stateDir, 'busybox-rootfs.tar');
+  const tarArgs = ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '-cf', tarball, '.'];
+  const tar = await run('tar', tarArgs);
+  if (tar.code !== 0) throw commandFailed('packing the busybox base image failed', 'tar', tarArgs, tar);
+  const importArgs = ['import', '--change', `ENV PATH=${SYSTEM_PATH}`, tarball, tag];
+  const r = await docker(importArgs);
+  if (r.code !== 0) throw commandFailed('importing the busybox base image failed', 'docker', importArgs, r);
+  await rm(rootfs, { recursive: true, force: true });
+  await rm(tarball, { force: true });
+  await pushImage(docker, tag);
 }
 
 /** Absolute library paths from `ldd` output (the vDSO has none and is skipped). */

@@ -10,9 +10,10 @@ import { commandFailed, run } from '../exec.js';
 import { log } from './log.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const REQUIRED_TOOLS = ['/usr/bin/docker', '/usr/sbin/dockerd', '/usr/bin/containerd', '/usr/sbin/runc', '/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci', '/usr/bin/cpio', '/usr/bin/bsdcpio'];
+const REQUIRED_TOOLS = ['/usr/bin/docker', '/usr/sbin/dockerd', '/usr/bin/containerd', '/usr/sbin/runc', '/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci', '/usr/bin/cpio', '/usr/bin/bsdcpio', '/bin/busybox'];
 // cpio and libarchive-tools (bsdcpio): independent readers of punch's initramfs archives.
-const APT_PACKAGES = ['docker.io', 'docker-registry', 'skopeo', 'umoci', 'cpio', 'libarchive-tools'];
+// busybox-static: a static shell for the busybox base image that RUN tests start from.
+const APT_PACKAGES = ['docker.io', 'docker-registry', 'skopeo', 'umoci', 'cpio', 'libarchive-tools', 'busybox-static'];
 const APT_TIMEOUT_MS = 30 * 60_000;
 
 function aptEnv(): NodeJS.ProcessEnv {
