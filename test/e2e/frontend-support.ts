@@ -86,15 +86,26 @@ export function missingSourceError(path: string): RegExp {
   const message = currentEngine().info.buildx
     ? `failed to compute cache key: failed to calculate checksum of ref \\S+: ${quoted}: not found`
     : `failed to compute cache key: ${quoted} not found: not found`;
-  // buildx words the same failure `failed to run Build function: ` when BuildKit ends the build
-  // before the frontend's Return (seen with both cores busy).
-  const prefix = currentEngine().info.buildx ? 'ERROR: failed to (?:solve|run Build function): ' : escapeRegExp(solveError(''));
-  return new RegExp(`^${prefix}${message}$`);
+  return new RegExp(`^${escapeRegExp(solveError(''))}${message}$`);
 }
 
 /** The error `docker build` printed last (its last non-empty line). */
 export function buildError(r: RunResult): string {
-  return r.stderr.trimEnd().split('\n').at(-1) ?? '';
+  return buildErrorLines(r, 1)[0] ?? '';
+}
+
+/**
+ * The last `n` lines `docker build` printed. buildx words the same failure `failed to run Build
+ * function: ` instead of `failed to solve: ` when BuildKit ends the build job before the frontend's
+ * Return arrives (seen with both cores busy); the wording is BuildKit's race, not punch's, so it
+ * reads here as `failed to solve: `.
+ */
+export function buildErrorLines(r: RunResult, n: number): string[] {
+  return r.stderr
+    .trimEnd()
+    .split('\n')
+    .slice(-n)
+    .map((l) => l.replace(/^ERROR: failed to run Build function: /, 'ERROR: failed to solve: '));
 }
 
 /** The sizes of every `transferring context: <n>B` the plain progress output reports, in bytes. */

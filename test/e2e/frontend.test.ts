@@ -7,6 +7,7 @@ import { e2e, imageInspect, imageRootfs, makeContext, onEachEngine } from './eng
 import {
   URUNC,
   buildError,
+  buildErrorLines,
   decodeUruncJson,
   expectTree,
   fileNode,
@@ -234,7 +235,7 @@ onEachEngine((engine) => {
       const context = punchContext(`COPY app.hvt /unikernel/app.hvt\n${RUMPRUN}`, { 'app.hvt': 'app\n' });
       const r = await punchBuild({ context, tag: 'punch-e2e/frontend:no-from' });
       expect(r.code).toBe(1);
-      expect(r.stderr.trimEnd().split('\n').slice(-3)).toEqual([
+      expect(buildErrorLines(r, 3)).toEqual([
         solveError('Containerfile:1:1: error: no FROM instruction: a Containerfile needs at least one stage (FROM scratch or FROM <image>)'),
         'Containerfile:2:1: error: COPY comes before the first FROM: only ARG may appear there',
         'Containerfile:3:1: error: LABEL comes before the first FROM: only ARG may appear there',
