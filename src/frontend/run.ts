@@ -23,6 +23,7 @@ import { localDefinition, toPbDefinition } from './sources.js';
 import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
 import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
+import { warnOptions, type WarningTarget } from './warnings.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -144,14 +145,6 @@ function solveInputsWithPing(transport: UnaryCaller, opts: FrontendOptions): Pro
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Where warnings go: Warn on the Containerfile's vertex when the engine has it, else the log. */
-interface WarningTarget {
-  digest: string;
-  file: string;
-  /** The build file's bytes, as BuildKit's clients show the source around a warning. */
-  data: Uint8Array;
 }
 
 class FrontendSession {
@@ -338,22 +331,7 @@ class FrontendSession {
       let sent = false;
       if (target && target.digest) {
         try {
-          sent = await this.bridge.warn({
-            digest: target.digest,
-            level: 1,
-            short: text,
-            ...(d.file === target.file
-              ? {
-                  info: { filename: target.file, data: target.data, language: 'Dockerfile' },
-                  ranges: [
-                    {
-                      start: { line: d.range.start.line, character: d.range.start.col - 1 },
-                      end: { line: d.range.end.line, character: d.range.end.col - 1 },
-                    },
-                  ],
-                }
-              : {}),
-          });
+          sent = await this.bridge.warn(warnOptions(d, target));
         } catch (e) {
           this.log(`punch frontend: Warn failed: ${errorText(e)}`);
         }

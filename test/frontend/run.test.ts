@@ -10,6 +10,7 @@ import { image, marshal, encodeDefinition } from '../../src/llb/index.js';
 import type { ImageConfig } from '../../src/oci/types.js';
 import { FakeStatus, pongCurrent, pongV08, startFakeBridge, type FakeBridge, type Handlers } from './fake-bridge.js';
 import { DEFAULT_RELEASE } from '../../src/urunc/index.js';
+import { ruleDescription } from '../../src/frontend/subrequests/documents.js';
 
 import { BASE_CONFIG, CONTAINERFILE, envWith, metadataText, run, sourceOf, stubBuild } from './run-harness.js';
 
@@ -187,10 +188,30 @@ describe('the frontend flow on a current BuildKit', () => {
     const def = r.fake.requests('Solve')[0]!.Definition!.def!;
     const terminal = pb.Op.decode(def[def.length - 1]!);
     expect(warn.digest).toBe(terminal.inputs[0]!.digest);
-    expect(Buffer.from(warn.short).toString()).toBe('Containerfile:2:1: warning: FROM alpine is not pinned');
-    expect([warn.info?.filename, Buffer.from(warn.info!.data!).toString()]).toEqual(['Containerfile', CONTAINERFILE]);
-    expect(warn.ranges.map((g) => [g.start?.line, g.start?.character, g.end?.line, g.end?.character])).toEqual([[2, 0, 2, 11]]);
+    expect([warn.info?.filename, Buffer.from(warn.info!.data!).toString(), warn.info?.language]).toEqual(['Containerfile', CONTAINERFILE, 'Dockerfile']);
+    expect(warn.ranges.map((g) => [g.start?.line, g.start?.character ?? 0, g.end?.line, g.end?.character])).toEqual([[2, 0, 2, 11]]);
     expect(r.logs).toEqual([]);
+  });
+
+  it('words a rule warning as the Dockerfile frontend does: level 1, RULE: message (line N), the rule description as detail, its README URL', async () => {
+    const warning: Diagnostic = { severity: 'warning', file: 'Containerfile', range: lineRange(3), message: 'unknown key', rule: 'urunc-unknown-key' };
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([], { diagnostics: [warning] }));
+    const warn = r.fake.requests('Warn')[0]!;
+    expect(Number(warn.level)).toBe(1);
+    expect(Buffer.from(warn.short).toString()).toBe('urunc-unknown-key: unknown key (line 3)');
+    expect(warn.detail.map((d) => Buffer.from(d).toString())).toEqual([ruleDescription('urunc-unknown-key')]);
+    expect(ruleDescription('urunc-unknown-key')).not.toBe('');
+    expect(warn.url).toBe('README.md#rule-urunc-unknown-key');
+  });
+
+  it('names the Containerfile reader\'s rule for a warning without one, and another file\'s warning by file, without the build file as source', async () => {
+    const plain: Diagnostic = { severity: 'warning', file: 'Containerfile', range: lineRange(2), message: 'careful' };
+    const ignore: Diagnostic = { severity: 'warning', file: '.dockerignore', range: lineRange(4), message: 'odd pattern' };
+    const r = await run({}, envWith(['filename=Containerfile']), stubBuild([], { diagnostics: [plain, ignore] }));
+    const [first, second] = r.fake.requests('Warn');
+    expect([Buffer.from(first!.short).toString(), first!.url]).toEqual(['containerfile: careful (line 2)', 'README.md#rule-containerfile']);
+    expect(Buffer.from(second!.short).toString()).toBe('containerfile: .dockerignore:4:1: warning: odd pattern');
+    expect([second!.info, second!.ranges]).toEqual([null, []]);
   });
 });
 
