@@ -1,10 +1,12 @@
-// COPY and ADD → CopyStep: flags, sources, destination, with Docker's checks and punch's limits
-// (no URLs, no heredocs).
+// COPY and ADD → CopyStep: flags, sources (here-documents among them), destination, with Docker's
+// checks and punch's limits (no URLs).
 import { cleanPath } from '../gopath.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { Chown, CopyFrom, CopyStep, Located } from '../plan/types.js';
+import type { Chown, CopyFrom, CopyStep, InlineFile, Located } from '../plan/types.js';
 import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
 import { readFlags, type FlagKind } from './flags.js';
+import { expandHeredoc } from './lexer.js';
+import { heredocBody, heredocExpands, type HeredocSource } from './source.js';
 import { blankWords, jsonArray, splitFlags, type Piece } from './words.js';
 
 const COPY_FLAGS: Record<string, FlagKind> = { from: 'string', chown: 'string', chmod: 'string', link: 'bool' };
@@ -92,15 +94,6 @@ export function copyStep(ctx: Ctx, state: StageState, names: StageNames): { step
   const json = jsonArray(rest, split.rest);
   if (json !== undefined && 'error' in json) return ctx.report.error(argsRange(ctx), json.error);
   const words = json ?? blankWords(rest, split.rest);
-  if (json === undefined) {
-    const heredoc = words.find((w) => w.text.startsWith('<<'));
-    if (heredoc) {
-      return ctx.report.error(
-        pieceRange(ctx, heredoc),
-        `heredocs (${instruction} <<EOF) are not supported by punch: put the content in a file in the build context and ${instruction} it`,
-      );
-    }
-  }
   if (words.length < 2) {
     return ctx.report.error(
       argsRange(ctx),
@@ -134,8 +127,14 @@ export function copyStep(ctx: Ctx, state: StageState, names: StageNames): { step
   const chmod = chmodFlag ? parseChmod(ctx, chmodFlag.value, chmodFlag.piece) : undefined;
   if ((chownFlag && !chown) || (chmodFlag && chmod === undefined)) ok = false;
 
+  // Here-documents are sources (BuildKit's parser takes them out of the words before expansion).
+  const docs = json === undefined ? heredocWords(ctx, state, words) : { inline: [], words: new Set<Piece>() };
+  if (!docs) return undefined;
+  if (docs.words.has(words[words.length - 1]!)) {
+    return ctx.report.error(pieceRange(ctx, words[words.length - 1]!), `${instruction} cannot accept a heredoc as a destination: end the line with the destination path`);
+  }
   const expanded: { written: string; piece: Piece }[] = [];
-  for (const w of words) {
+  for (const w of words.filter((x) => !docs.words.has(x))) {
     const v = expand(ctx, lookup, w);
     if (v === undefined) ok = false;
     else expanded.push({ written: v, piece: w });
@@ -172,7 +171,7 @@ export function copyStep(ctx: Ctx, state: StageState, names: StageNames): { step
   const destIsDir = destWord.written === '.' || destWord.written.endsWith('/');
   const destRange = pieceRange(ctx, destWord.piece);
   if (!destIsDir) {
-    if (sources.length > 1) {
+    if (sources.length + docs.inline.length > 1) {
       return ctx.report.error(
         destRange,
         `When using ${instruction} with more than one source file, the destination must be a directory and end with a /`,
@@ -193,13 +192,17 @@ export function copyStep(ctx: Ctx, state: StageState, names: StageNames): { step
     return `--${f.name}=${v?.value ?? ''}`;
   });
   const written = expanded.map((e) => e.written);
+  // Docker shows the line as written (here-documents by their word), history lists them after the sources.
+  const shown = words.map((w) => (docs.words.has(w) ? w.text : expanded.find((e) => e.piece === w)!.written));
+  const historyWords = [...written.slice(0, -1), ...docs.inline.map((d) => `<<${d.name}`), written[written.length - 1]!];
   const step: CopyStep = {
     kind: 'copy',
     instruction,
     range: ctx.ins.range,
-    description: [instruction, ...flagTexts, ...written].join(' '),
+    description: [instruction, ...flagTexts, ...shown].join(' '),
     from,
     sources,
+    inline: docs.inline,
     dest: { value: resolveDest(destWord.written, state.workdir), range: destRange },
     link,
     unpack: instruction === 'ADD',
@@ -207,5 +210,35 @@ export function copyStep(ctx: Ctx, state: StageState, names: StageNames): { step
   if (chmod !== undefined) step.chmod = chmod;
   if (chown) step.chown = chown;
   // BuildKit's history text: sources and destination as written, flags left out.
-  return { step, createdBy: `${instruction} ${written.join(' ')} # buildkit` };
+  return { step, createdBy: `${instruction} ${historyWords.join(' ')} # buildkit` };
+}
+
+const HEREDOC_WORD = /^\d*<<-?[^<]+$/;
+
+/**
+ * The here-document words among `words` (BuildKit: `<<WORD`, `<<-WORD`, quoted or not) and the files
+ * they make, in order; reports an unterminated one.
+ */
+function heredocWords(ctx: Ctx, state: StageState, words: readonly Piece[]): { inline: InlineFile[]; words: Set<Piece> } | undefined {
+  const unused = [...ctx.ins.heredocs];
+  const inline: InlineFile[] = [];
+  const found = new Set<Piece>();
+  for (const w of words) {
+    if (!HEREDOC_WORD.test(w.text)) continue;
+    const i = unused.findIndex((h) => h.operator.text === w.text);
+    if (i < 0) continue;
+    const h: HeredocSource = unused.splice(i, 1)[0]!;
+    const range = pieceRange(ctx, w);
+    if (h.delimiter === undefined) return ctx.report.error(range, `unterminated heredoc ${h.operator.text}: end it with a line holding only ${h.name}`);
+    const body = heredocBody(h);
+    let content = body;
+    if (heredocExpands(h)) {
+      const r = expandHeredoc(body, (n) => state.runEnv.get(n));
+      if ('error' in r) return ctx.report.error(range, `failed to expand heredoc ${h.operator.text}: ${r.error}`);
+      content = r.value;
+    }
+    found.add(w);
+    inline.push({ name: h.name, content, range });
+  }
+  return { inline, words: found };
 }

@@ -67,6 +67,8 @@ class Lexer {
     text: string,
     private readonly lookup: Lookup | undefined,
     private readonly escape: string,
+    /** Quotes are plain characters (BuildKit's SkipProcessQuotes, for heredoc bodies). */
+    private readonly skipQuotes = false,
   ) {
     this.chars = Array.from(text);
   }
@@ -94,7 +96,7 @@ class Lexer {
         const v = this.dollar();
         value += v;
         words.addString(v);
-      } else if (ch === "'" || ch === '"') {
+      } else if (!this.skipQuotes && (ch === "'" || ch === '"')) {
         const v = ch === "'" ? this.singleQuote() : this.doubleQuote();
         value += v;
         words.addRaw(v);
@@ -209,9 +211,9 @@ class Lexer {
   }
 }
 
-function lex(text: string, lookup: Lookup | undefined, escape: string): LexResult | { error: string } {
+function lex(text: string, lookup: Lookup | undefined, escape: string, skipQuotes = false): LexResult | { error: string } {
   try {
-    return new Lexer(text, lookup, escape).run();
+    return new Lexer(text, lookup, escape, skipQuotes).run();
   } catch (e) {
     if (e instanceof LexError) return { error: e.message };
     throw e;
@@ -221,6 +223,14 @@ function lex(text: string, lookup: Lookup | undefined, escape: string): LexResul
 /** Expands variables and removes quotes (Docker's ProcessWord). */
 export function expandWord(text: string, lookup: Lookup, escape = '\\'): LexResult | { error: string } {
   return lex(text, lookup, escape);
+}
+
+/**
+ * Expands the variables of a heredoc body as BuildKit's ExpandRaw does: quotes are kept as written
+ * (the body is a file, not a word) and the escape is always a backslash, whatever `# escape=` says.
+ */
+export function expandHeredoc(text: string, lookup: Lookup): LexResult | { error: string } {
+  return lex(text, lookup, '\\', true);
 }
 
 /**

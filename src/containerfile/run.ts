@@ -6,7 +6,7 @@ import type { StageNames } from './copy.js';
 import { readFlags, type FlagValue } from './flags.js';
 import { expandWord } from './lexer.js';
 import { parseMount } from './mounts.js';
-import type { HeredocSource } from './source.js';
+import { heredocBody, type HeredocSource } from './source.js';
 import { jsonArray, splitFlags, type Piece } from './words.js';
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
@@ -30,12 +30,6 @@ export function shellInstruction(ctx: Ctx, state: StageState): void {
   }
   state.shell = json.map((p) => p.text);
   state.stage.history.push({ createdBy: `SHELL [${state.shell.map((s) => JSON.stringify(s)).join(' ')}]`, emptyLayer: true });
-}
-
-/** A heredoc body as the command sees it: `<<-` strips leading tabs of each line (BuildKit's rule). */
-function heredocBody(h: HeredocSource): string {
-  const text = h.body.text;
-  return h.operator.text.startsWith('<<-') ? text.replace(/^\t+/gm, '') : text;
 }
 
 /**

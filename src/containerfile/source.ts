@@ -42,6 +42,22 @@ export interface HeredocSource {
   delimiter?: SourceRange;
 }
 
+/** A heredoc body as the instruction sees it: `<<-` strips leading tabs of each line (BuildKit's rule). */
+export function heredocBody(h: HeredocSource): string {
+  const text = h.body.text;
+  return h.operator.text.startsWith('<<-') ? text.replace(/^\t+/gm, '') : text;
+}
+
+/**
+ * Whether the body's variables are expanded: not when any part of the word is quoted (`<<"EOF"`,
+ * `<<'EOF'`, `<<E"O"F`). BuildKit compares the quotes of the word with and without quote removal.
+ */
+export function heredocExpands(h: HeredocSource): boolean {
+  const word = h.operator.text.replace(/^\d*<<-?/, '');
+  const quotes = (s: string): number => (s.match(/['"]/g) ?? []).length;
+  return quotes(word) === quotes(h.name);
+}
+
 export interface SourceFile {
   directives: DirectiveBlock;
   instructions: RawInstruction[];

@@ -1,5 +1,5 @@
 // The LLB of each stage and the image config it leads to, in file order.
-import { copy, image, local, ociLayout, scratch, type ChownSpec, type FileAction, type State, type UserSpec } from '../llb/index.js';
+import { copy, image, local, mkfile, ociLayout, scratch, type ChownSpec, type CopyInfo, type FileAction, type State, type UserSpec } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
@@ -46,21 +46,39 @@ function contextState(input: BuildInput, steps: readonly Step[]): State {
   });
 }
 
-/** One FileOp per COPY/ADD, one copy action per source, with Docker's copy semantics. */
+/**
+ * A here-document as Docker's frontend writes it: a 0644 file named after its word in a scratch state
+ * (BuildKit before v0.12, Docker 20.10's and the part-2 fixture's, wrote 0664; v0.12 fixed that).
+ */
+function inlineDocument(name: string, content: string): State {
+  return scratch().file(mkfile(name, 0o644, content), { customName: '[internal] preparing inline document' });
+}
+
+/**
+ * One FileOp per COPY/ADD, one copy action per source (here-documents last), with Docker's copy
+ * semantics: a here-document is copied as the file it is, with no wildcard, symlink or unpack rules.
+ */
 function copyAction(step: CopyStep, src: State): FileAction {
   const chown = chownSpec(step);
-  const info = {
+  const common = {
+    ...(step.chmod !== undefined ? { mode: step.chmod } : {}),
+    ...(chown ? { chown } : {}),
+  };
+  const info: CopyInfo = {
     followSymlinks: true,
     dirCopyContents: true,
     attemptUnpack: step.unpack,
     createDestPath: true,
     allowWildcard: true,
     allowEmptyWildcard: true,
-    ...(step.chmod !== undefined ? { mode: step.chmod } : {}),
-    ...(chown ? { chown } : {}),
+    ...common,
   };
+  const parts: Array<[State, string, CopyInfo]> = [
+    ...step.sources.map((s): [State, string, CopyInfo] => [src, s.value, info]),
+    ...step.inline.map((d): [State, string, CopyInfo] => [inlineDocument(d.name, d.content), d.name, { createDestPath: true, ...common }]),
+  ];
   let action: FileAction | undefined;
-  for (const s of step.sources) action = action ? action.copy(src, s.value, step.dest.value, info) : copy(src, s.value, step.dest.value, info);
+  for (const [from, path, i] of parts) action = action ? action.copy(from, path, step.dest.value, i) : copy(from, path, step.dest.value, i);
   return action!;
 }
 

@@ -34,8 +34,13 @@ export interface CopyStep {
   /** Progress name as BuildKit users know it, e.g. `COPY kernel /unikernel/kernel`. */
   description: string;
   from: CopyFrom;
-  /** Source paths after expansion, as written (relative to the context or the source stage). Never empty. */
+  /** Source paths after expansion, as written (relative to the context or the source stage). */
   sources: Located<string>[];
+  /**
+   * Here-documents among the sources (`COPY <<EOF /etc/app.conf`), after the sources in BuildKit's
+   * order. `sources` and `inline` are never both empty.
+   */
+  inline: InlineFile[];
   /** Destination after expansion, made absolute against WORKDIR; a trailing `/` is kept. */
   dest: Located<string>;
   /** Permission bits from `--chmod` (octal in the file). */
@@ -45,6 +50,15 @@ export interface CopyStep {
   link: boolean;
   /** ADD of local files: tar archives are unpacked. */
   unpack: boolean;
+}
+
+/** A here-document a COPY/ADD writes: a file named after its word, with the body (tabs stripped, variables expanded as asked). */
+export interface InlineFile {
+  /** The word without its quotes (`<<"EOT"` → `EOT`): the file's name. */
+  name: string;
+  content: string;
+  /** The `<<EOF` word. */
+  range: SourceRange;
 }
 
 /** A `RUN --mount=…`, options decoded and defaulted as Docker's Dockerfile frontend does. */

@@ -38,7 +38,7 @@ export function producedByCopy(step: CopyStep, sourceKind?: SourceKindOracle): P
   const range = step.range;
   const destWritten = step.dest.value;
   const dest = cleanPath(destWritten.startsWith('/') ? destWritten : `/${destWritten}`);
-  const intoDir = destWritten.endsWith('/') || step.sources.length > 1;
+  const intoDir = destWritten.endsWith('/') || step.sources.length + step.inline.length > 1;
   const out: ProducedPath[] = [];
   const tree = (): void => void out.push({ kind: 'tree', dir: dest, range });
   for (const { value: source } of step.sources) {
@@ -52,6 +52,8 @@ export function producedByCopy(step: CopyStep, sourceKind?: SourceKindOracle): P
     if (kind !== 'dir' && filePath !== undefined) out.push({ kind: 'file', path: filePath, range });
     if (kind !== 'file') tree();
   }
+  // A here-document is one file, named after its word inside a directory destination.
+  for (const doc of step.inline) out.push({ kind: 'file', path: intoDir ? join(dest, doc.name) : dest, range });
   return dedupe(out);
 }
 

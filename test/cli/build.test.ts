@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/engine/tar.js';
+import { readTar } from '../e2e/tar.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { main } from '../../src/cli/main.js';
 import { writeAll } from '../../src/cli/output.js';
@@ -176,6 +178,24 @@ describe('punch build FROM oci-layout://', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
     expect(manifest.annotations[`${U}binary`]).toBe('/unikernel/app.hvt');
     expect(manifest.annotations[`${U}cmdline`]).toBe('app --verbose');
+  });
+});
+
+describe('punch build COPY <<EOF', () => {
+  it('writes here-documents into a FROM scratch image (no RUN needed): names, modes and expanded bodies', async () => {
+    const file = `FROM scratch\nARG PORT=80\nCOPY --chmod=0755 <<EOF /unikernel/app.hvt\nkernel\nEOF\nCOPY <<EOF <<'RAW' /etc/app/\nport=$PORT\nEOF\nport=$PORT\nRAW\n${RUMPRUN}`;
+    const dir = context({ Containerfile: file });
+    const r = await punchIn(dir, ['build', '-t', 'doc:1', '--output', 'type=oci-layout,dest=out', '--progress', 'quiet', '--build-arg', 'PORT=8080', '.']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const blob = (digest: string): Buffer => readFileSync(join(dir, 'out', 'blobs', ...digest.split(':')));
+    const index = JSON.parse(readFileSync(join(dir, 'out', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const manifest = JSON.parse(blob(index.manifests[0]!.digest).toString('utf8')) as { layers: { digest: string }[] };
+    const files = new Map(manifest.layers.flatMap((l) => readTar(gunzipSync(blob(l.digest)))).filter((e) => e.type === 'file').map((e) => [e.path, e]));
+    expect([...files.keys()].sort()).toEqual(['etc/app/EOF', 'etc/app/RAW', 'unikernel/app.hvt', 'urunc.json']);
+    expect(files.get('unikernel/app.hvt')).toMatchObject({ mode: 0o755, content: Buffer.from('kernel\n') });
+    expect(files.get('etc/app/EOF')).toMatchObject({ mode: 0o644, content: Buffer.from('port=8080\n') });
+    expect(files.get('etc/app/RAW')).toMatchObject({ mode: 0o644, content: Buffer.from('port=$PORT\n') });
   });
 });
 

@@ -63,7 +63,7 @@ const table: [name: string, text: string, expected: string[], opts?: Partial<Pla
   ['ADD of a URL', 'FROM scratch\nADD https://example.com/k /k', ['2:5 ADD of a URL is not supported by punch: download it into the build context and COPY it']],
   ['ADD of a git URL', 'FROM scratch\nADD git@github.com:a/b.git /src/', ['2:5 ADD of a URL is not supported by punch: download it into the build context and COPY it']],
   ['COPY of a URL', 'FROM scratch\nCOPY http://example.com/k /k', ['2:6 source can\'t be a URL for COPY: download "http://example.com/k" into the build context and COPY it']],
-  ['a heredoc', 'FROM scratch\nCOPY <<EOF /etc/x\nhello\nEOF', ['2:6 heredocs (COPY <<EOF) are not supported by punch: put the content in a file in the build context and COPY it']],
+  ['a heredoc as the destination', 'FROM scratch\nCOPY k <<EOF\nhello\nEOF', ['2:8 COPY cannot accept a heredoc as a destination: end the line with the destination path']],
   ['an invalid --chmod', 'FROM scratch\nCOPY --chmod=u+x k /k', ['2:6 invalid --chmod value "u+x": expected octal permission bits, e.g. 0755']],
   ['a too large --chmod', 'FROM scratch\nCOPY --chmod=17777 k /k', ['2:6 invalid --chmod value "17777": expected octal permission bits, e.g. 0755']],
   ['an invalid --chown', 'FROM scratch\nCOPY --chown=:g k /k', ['2:6 invalid --chown value ":g": expected user[:group], e.g. 1000:1000 or app']],

@@ -14,6 +14,7 @@ function copy(sources: string[], over: Partial<CopyStep> = {}): CopyStep {
     description: `COPY ${sources.join(' ')} /dst/`,
     from: { kind: 'context' },
     sources: sources.map((value, i) => ({ value, range: at(2, 6 + i * 10) })),
+    inline: [],
     dest: { value: '/dst/', range: at(2, 30) },
     link: false,
     unpack: false,

@@ -14,6 +14,7 @@ function copy(sources: string[], dest: string, instruction: 'COPY' | 'ADD' = 'CO
     description: `${instruction} ${sources.join(' ')} ${dest}`,
     from: { kind: 'context' },
     sources: sources.map((value) => ({ value, range: r })),
+    inline: [],
     dest: { value: dest, range: r },
     link: false,
     unpack: instruction === 'ADD',
