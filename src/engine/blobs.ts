@@ -1,11 +1,12 @@
 // The blob store of one export: layers, configs and manifests by digest, written durably into a
 // layout's blobs dir, or (for an archive) kept where they are until the tar is written.
-import { closeSync, constants, copyFile, fsyncSync, lstatSync, mkdir, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, constants, copyFile, fsyncSync, linkSync, lstatSync, mkdir, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { sha256Digest } from '../sha256.js';
 import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer } from './layer.js';
 import { DEFAULT_COMPRESSION, layerMediaType } from './compress/index.js';
+import { consultCache, entryKey, recordInputs, type CacheOutcome, type LayerCacheOptions } from './layer-cache.js';
 import type { ExportOptions } from './oci.js';
 import { needsRecompression, recompressBlob } from './recompress.js';
 import type { LayerBlob, LayerEntry } from './types.js';
@@ -63,6 +64,9 @@ export type BlobSource = { readonly path: string } | { readonly data: Buffer };
 
 /** A layer as the manifest and config see it (its bytes are in the BlobSet). */
 export type ExportedLayer = Pick<LayerBlob, 'mediaType' | 'digest' | 'diffID' | 'size'>;
+
+/** A new layer, and how the layer cache served it (undefined: not through the cache). */
+export type NewLayer = ExportedLayer & { cache?: CacheOutcome };
 
 /**
  * The blobs of one export, by digest.
@@ -144,15 +148,96 @@ export class BlobSet {
     return out;
   }
 
-  /** Writes a new layer from its entries and records it. */
-  async addLayer(entries: readonly LayerEntry[], opts: ExportOptions): Promise<ExportedLayer> {
+  /** Writes a new layer from its entries (or takes it from the layer cache) and records it. */
+  async addLayer(entries: readonly LayerEntry[], opts: ExportOptions): Promise<NewLayer> {
+    const lc = opts.layerCache;
+    if (lc && layerContentBytes(entries) > (lc.minBytes ?? SMALL_LAYER_BYTES)) {
+      const cached = await this.#throughCache(entries, opts, lc);
+      if (cached) return cached;
+    }
+    return this.#pack(entries, opts);
+  }
+
+  /**
+   * A layer through the cache: a verified hit is linked in (no copy); a miss is packed and added to
+   * the cache. A cache that cannot be read or written is a warning, never a failed build.
+   */
+  async #throughCache(entries: readonly LayerEntry[], opts: ExportOptions, lc: LayerCacheOptions): Promise<NewLayer | undefined> {
+    const c = opts.compression ?? DEFAULT_COMPRESSION;
+    let consulted;
+    try {
+      consulted = await consultCache(entries, c, lc, opts.sourceDateEpoch, opts.signal);
+      const hit = consulted.hit;
+      if (hit && (await this.#addCached(hit))) {
+        lc.cache.touch(entryKey(hit.diffID, c));
+        if (hit.outcome === 'hash') recordInputs(lc, consulted, hit.diffID);
+        return { mediaType: hit.mediaType, digest: hit.digest, diffID: hit.diffID, size: hit.size, cache: hit.outcome };
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      opts.warn?.(`layer cache ${lc.cache.root}: ${(e as Error).message}; packing the layer`);
+      return undefined;
+    }
+    const layer = await this.#pack(entries, opts, true);
+    const src = this.blobs.get(layer.digest);
+    try {
+      if (src && 'path' in src) {
+        lc.cache.insert(entryKey(layer.diffID, c), src.path, layer);
+        recordInputs(lc, consulted, layer.diffID);
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      opts.warn?.(`layer cache ${lc.cache.root}: ${(e as Error).message}; the layer was not cached`);
+    }
+    return { ...layer, cache: 'miss' };
+  }
+
+  /**
+   * Puts a cache blob into the output: a hard link (same filesystem), else a reflink or copy for a
+   * layout; an archive reads it where it is (pinned by a link in its staging dir when it can be).
+   * False when the blob vanished meanwhile (a concurrent prune): the caller packs the layer.
+   */
+  async #addCached(hit: { path: string; digest: string }): Promise<boolean> {
+    if (this.blobs.has(hit.digest)) return true;
+    await this.#makeDir();
+    const path = join(this.dir, hit.digest.slice('sha256:'.length));
+    if (exists(path)) {
+      this.blobs.set(hit.digest, { path });
+      return true;
+    }
+    const tmp = tempName(this.dir, 'blob');
+    try {
+      try {
+        linkSync(hit.path, tmp);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        if (this.kind === 'archive') {
+          this.blobs.set(hit.digest, { path: hit.path });
+          return true;
+        }
+        await copyBlob(hit.path, tmp);
+        syncPath(tmp, 'r+');
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+    if (this.kind === 'layout') this.added.push(path);
+    this.blobs.set(hit.digest, { path });
+    return true;
+  }
+
+  /** Packs a new layer; `onDisk` keeps even a small one in a file (the cache links it). */
+  async #pack(entries: readonly LayerEntry[], opts: ExportOptions, onDisk = false): Promise<ExportedLayer> {
     const limit = opts.inMemoryBytes ?? SMALL_LAYER_BYTES;
     const compression = opts.compression ?? DEFAULT_COMPRESSION;
     const layerOpts = {
       compression,
       ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
     };
-    if (this.kind === 'archive' && layerContentBytes(entries) <= limit) {
+    if (this.kind === 'archive' && !onDisk && layerContentBytes(entries) <= limit) {
       const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
       const layer = { mediaType: layerMediaType(compression.type), digest, diffID, size: blob.length };
       if (this.blobs.has(digest)) return layer;

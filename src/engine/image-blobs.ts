@@ -26,8 +26,8 @@ export async function buildBlobs(images: readonly PlatformImage[], blobs: BlobSe
         descriptions.push('');
       } else {
         const layer = await blobs.addLayer(spec.entries, opts);
-        opts.onLayer?.({ description: spec.description, size: layer.size, digest: layer.digest });
-        layers.push(layer);
+        opts.onLayer?.({ description: spec.description, size: layer.size, digest: layer.digest, ...(layer.cache ? { cache: layer.cache } : {}) });
+        layers.push({ mediaType: layer.mediaType, digest: layer.digest, diffID: layer.diffID, size: layer.size });
         descriptions.push(spec.description ?? '');
       }
     }

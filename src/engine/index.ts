@@ -5,3 +5,4 @@ export { exportImage, type ExportOptions, type ExportResult, type OutputSpec, ty
 export { finalConfig, reconcileHistory, rfc3339 } from './history.js';
 export type { BaseImage, Content, DirNode, FsNode, ImageProvider, LayerBlob, LayerEntry, LayerSpec, NodeMeta } from './types.js';
 export { closeSharedPools as stopCompressionWorkers, type Compression } from './compress/index.js';
+export { type CacheOutcome, type LayerCacheOptions } from './layer-cache.js';

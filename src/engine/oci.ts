@@ -17,6 +17,7 @@ import { makeParentDirs, removeMadeDirs } from './dest.js';
 import { buildBlobs, type Built } from './image-blobs.js';
 import { tempName, writeNewFile } from './layer.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
+import type { CacheOutcome, LayerCacheOptions } from './layer-cache.js';
 import type { LayerSpec } from './types.js';
 
 export type OutputSpec =
@@ -43,8 +44,12 @@ export interface ExportOptions {
   compression?: Compression;
   /** Layers and archives up to this many bytes are built in memory (defaults: 1 MiB, 4 MiB). */
   inMemoryBytes?: number;
-  /** Called after each new layer is written, with its step's progress name and compressed size. */
-  onLayer?: (layer: { description: string | undefined; size: number; digest: string }) => void;
+  /** Called after each new layer is written, with its step's progress name, compressed size and how the cache served it. */
+  onLayer?: (layer: { description: string | undefined; size: number; digest: string; cache?: CacheOutcome }) => void;
+  /** The layer cache (`punch build`): unchanged layers reuse the blob packed before. */
+  layerCache?: LayerCacheOptions;
+  /** A problem that does not stop the export (a layer cache that cannot be written). */
+  warn?: (message: string) => void;
   signal?: AbortSignal;
 }
 
