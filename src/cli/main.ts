@@ -4,9 +4,7 @@ import { PunchError, countLine } from '../diagnostics.js';
 import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 import { isBrokenPipe } from './output.js';
-
-declare const PUNCH_VERSION: string;
-const version = typeof PUNCH_VERSION === 'string' ? PUNCH_VERSION : 'dev';
+import { VERSION as version } from '../version.js';
 
 export const help = `punch ${version}: urunc unikernel images from an annotated Containerfile
 

@@ -69,6 +69,15 @@ export interface BuildInput {
   uruncVersion?: string;
   /** Settings for RUN steps from the engine (the frontend); none for `punch llb`. */
   run?: RunEngineOptions;
+  /** The image initrd steps run on: `--tools-image`, the frontend's `tools-image` opt (see tools-image.ts for the order). */
+  toolsImage?: string;
+  /** The frontend's `source` opt: the punch image BuildKit runs this frontend from. */
+  frontendImage?: string;
+  /**
+   * Resolve the tools image (with `resolveImage`, for the build platform) and pin it by digest, so the
+   * cache key is stable. The frontend does; `punch build` runs the op in-process and needs no pull.
+   */
+  pinToolsImage?: boolean;
 }
 
 export interface BuildGraph {
@@ -88,7 +97,12 @@ export interface BuildGraph {
   /** Files that must exist in the result (binary, initrd, block), checked after the build. */
   artifacts: Artifact[];
   /** Where each COPY/ADD step (known by its progress name) was written, to place build failures. */
-  steps: Array<{ description: string; range: SourceRange; kind: 'copy' | 'run' }>;
+  steps: Array<{ description: string; range: SourceRange; kind: 'copy' | 'run' | 'initrd' }>;
+  /**
+   * The image reference (pinned when resolved) the graph's initrd ExecOps run on, when it has any:
+   * `punch build` runs exactly those ops in-process, and only on this image.
+   */
+  toolsImage?: string;
   /** Warnings (errors are thrown as PunchError). */
   diagnostics: Diagnostic[];
 }

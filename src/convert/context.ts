@@ -16,8 +16,9 @@ export function contextIncludePatterns(steps: readonly Step[]): string[] | undef
   return [...patterns].sort();
 }
 
-/** The context paths a step reads: COPY sources, RUN bind (and cache) mount sources. */
+/** The context paths a step reads: COPY sources, RUN bind (and cache) mount sources, initrd items. */
 function contextPaths(step: Step): string[] {
   if (step.kind === 'copy') return step.from.kind === 'context' ? step.sources.map((s) => s.value) : [];
+  if (step.kind === 'initrd') return step.items.flatMap((i) => (i.from.kind === 'context' ? [i.source.value] : []));
   return step.mounts.flatMap((m) => ((m.type === 'bind' || m.type === 'cache') && m.from?.kind === 'context' ? [m.source] : []));
 }

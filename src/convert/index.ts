@@ -3,6 +3,7 @@ import { containerfilePlanner } from '../containerfile/index.js';
 import { copySteps } from '../plan/steps.js';
 import { PunchError, diagnostic, hasErrors, lineRange, ruleDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { marshal, mkfile } from '../llb/index.js';
+import type { Stage } from '../plan/types.js';
 import type { Platform } from '../platform.js';
 import type { Plan, Planner } from '../plan/types.js';
 import { DEFAULT_RELEASE, URUNC_VERSION_ARG, findRelease, renderUruncJson, unknownReleaseMessage, type UruncRelease } from '../urunc/index.js';
@@ -11,7 +12,10 @@ import { resolveBases } from './bases.js';
 import { canonicalConfig } from './config.js';
 import { ignoredSources } from './ignore.js';
 import { uruncMetadata } from './metadata.js';
-import { stageGraphs } from './stage-graph.js';
+import { stageGraphs, type InitrdTools } from './stage-graph.js';
+import { EPOCH_ARG, sourceDateEpoch } from './initrd-step.js';
+import { TOOLS_IMAGE_ARG, toolsImage } from './tools-image.js';
+import { image } from '../llb/index.js';
 import { neededStages } from './stages.js';
 import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
@@ -19,6 +23,8 @@ import type { CheckConfig } from '../urunc/check-config.js';
 export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type ResolvedImage, type RunEngineOptions } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
+export { PUBLISHED_REPOSITORY, TOOLS_IMAGE_ARG, toolsImage, type ToolsImage, type ToolsImageOrigin } from './tools-image.js';
+export { EPOCH_ARG } from './initrd-step.js';
 
 export const URUNC_JSON_PATH = '/urunc.json';
 
@@ -50,7 +56,7 @@ async function planOrFail(input: BuildInput, planner: Planner, target: Platform,
  * no ARG declares them, so they are not "unused".
  */
 function isFrontendControlArg(name: string): boolean {
-  return name.startsWith('BUILDKIT_') || name === URUNC_VERSION_ARG;
+  return name.startsWith('BUILDKIT_') || name === URUNC_VERSION_ARG || name === TOOLS_IMAGE_ARG || name === EPOCH_ARG;
 }
 
 /** The selected urunc release: the explicit option, then the build argument, then the newest. */
@@ -88,11 +94,12 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const { bases, warnings } = await resolveBases(first.plan, input.file, target, input.labels, input.resolveImage);
   const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? await planOrFail(input, planner, target, checking, (ref) => bases.env(ref)) : first;
 
-  const graphs = stageGraphs(plan, input, bases, target);
+  const stages = neededStages(plan);
+  const tools = await initrdTools(plan, stages, input);
+  const graphs = stageGraphs(plan, input, bases, target, tools?.state);
   const final = plan.stages[plan.target]!;
   const finalConfig = graphs.configs.get(plan.target)!;
   const meta = uruncMetadata(plan, input, bases, target, finalConfig, release);
-  const stages = neededStages(plan);
   const diagnostics = finish([
     ...checking.diagnostics,
     ...warnings,
@@ -122,6 +129,32 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     urunc: meta.values,
     artifacts: meta.artifacts,
     steps: stages.flatMap((st) => st.steps.map((step) => ({ description: step.description, range: step.range, kind: step.kind }))),
+    ...(tools ? { toolsImage: tools.ref } : {}),
     diagnostics,
   };
+}
+
+/**
+ * The tools image and epoch when a needed stage has an initrd step. The image is resolved for the
+ * builder's platform (node runs there) and pinned by digest when the caller asks for it.
+ */
+async function initrdTools(plan: Plan, stages: readonly Stage[], input: BuildInput): Promise<{ ref: string; state: InitrdTools } | undefined> {
+  if (!stages.some((st) => st.steps.some((s) => s.kind === 'initrd'))) return undefined;
+  const epoch = sourceDateEpoch(input.buildArgs, input.file);
+  const chosen = toolsImage(
+    {
+      buildArgs: input.buildArgs,
+      file: input.file,
+      ...(input.toolsImage !== undefined ? { toolsImage: input.toolsImage } : {}),
+      ...(input.frontendImage !== undefined ? { frontendImage: input.frontendImage } : {}),
+    },
+    plan.directives,
+  );
+  const platform = input.defaultPlatform;
+  let ref = chosen.ref;
+  if (input.pinToolsImage && input.resolveImage && !ref.includes('@')) {
+    const digest = (await input.resolveImage(ref, platform)).digest;
+    if (digest) ref = `${ref}@${digest}`;
+  }
+  return { ref, state: { epoch, image: () => image(ref, { platform, customName: `[punch] tools image ${ref}` }) } };
 }

@@ -11,6 +11,7 @@ import { contextIncludePatterns } from './context.js';
 import { PunchError, type Diagnostic } from '../diagnostics.js';
 import { missingRunCaps } from './run-caps.js';
 import { proxyEnvOf, runStep, workdirOps } from './run-step.js';
+import { initrdStep } from './initrd-step.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
 
 export interface StageGraphs {
@@ -82,7 +83,14 @@ function copyAction(step: CopyStep, src: State): FileAction {
   return action!;
 }
 
-export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target: Platform): StageGraphs {
+/** What initrd steps need: punch's own image (already pinned when it could be) and the epoch. */
+export interface InitrdTools {
+  /** The tools image state, for the build platform. */
+  image: () => State;
+  epoch: number;
+}
+
+export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target: Platform, tools?: InitrdTools): StageGraphs {
   const stages = neededStages(plan);
   const finalChain = new Set(fromChain(plan).map((s) => s.index));
   const labels = fileLabels(plan, input.labels);
@@ -129,6 +137,12 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
       if (step.kind === 'copy') {
         next++;
         state = state.file(copyAction(step, source(step.from)), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
+        return;
+      }
+      if (step.kind === 'initrd') {
+        next++;
+        if (!tools) throw new Error(`${step.description}: no tools image was chosen (a bug in punch: please report it)`);
+        state = initrdStep(state, step, { source, tools: tools.image(), epoch: tools.epoch, ignoreCache: ignoresCache(st) });
         return;
       }
       capErrors.push(...missingRunCaps(input.file, step, input.run));

@@ -1,9 +1,10 @@
 // What the steps of a stage read: the sources other stages and images provide.
 import type { CopyFrom, CopyStep, Stage, Step } from './types.js';
 
-/** Where a step reads files from besides its own stage: COPY --from, RUN --mount from= (context included). */
+/** Where a step reads files from besides its own stage: COPY --from, RUN --mount from=, initrd items (context included). */
 export function stepSources(step: Step): CopyFrom[] {
   if (step.kind === 'copy') return [step.from];
+  if (step.kind === 'initrd') return step.items.map((i) => i.from);
   return step.mounts.flatMap((m) => (m.type === 'bind' ? [m.from] : m.type === 'cache' && m.from ? [m.from] : []));
 }
 

@@ -103,7 +103,39 @@ export interface RunStep {
   createdBy: string;
 }
 
-export type Step = CopyStep | RunStep;
+/** One file or directory an initrd holds: `source`, read from `from`, placed at `dest` in the archive. */
+export interface InitrdItem {
+  from: CopyFrom;
+  /** Path in the source as written: relative to the context, or a path in the stage or image. */
+  source: Located<string>;
+  /**
+   * Path in the archive, `/` being its root (`etc/app.conf` and `/etc/app.conf` are the same). COPY's
+   * rules: a directory source copies its contents; a trailing `/` puts a file inside that directory.
+   */
+  dest: Located<string>;
+}
+
+/**
+ * A reproducible cpio "newc" archive of listed files (bunnyfile `rootfs.type: initrd`), written into
+ * the stage at `dest`. Members are owned 0:0 when they come from the context and keep the owners a
+ * stage or image gives them; mtimes are clamped to SOURCE_DATE_EPOCH (0 when unset). On BuildKit it is
+ * one ExecOp of `punch initrd` on punch's own image; `punch build` runs that op in-process.
+ */
+export interface InitrdStep {
+  kind: 'initrd';
+  /** What the step is read from (the bunnyfile's `rootfs` key), where its errors point. */
+  range: SourceRange;
+  /** Progress name, e.g. `initrd /unikernel/initrd` (the ops add `[punch] ` and their part). */
+  description: string;
+  /** Applied in order, like COPYs: a later item replaces what an earlier one put at the same path. May be empty. */
+  items: InitrdItem[];
+  /** Absolute path of the archive in the image. */
+  dest: Located<string>;
+  /** Docker's history entry, e.g. `INITRD /unikernel/initrd # punch`. */
+  createdBy: string;
+}
+
+export type Step = CopyStep | RunStep | InitrdStep;
 
 export interface Label {
   key: string;

@@ -84,6 +84,10 @@ export function stageFiles(plan: Plan, stageIndex: number, sourceKind?: SourceKi
     if (stage.base.kind !== 'stage') {
       const base = stage.base.kind === 'scratch' ? 'scratch' : 'image';
       const produced = chain.flatMap((i) => copySteps([plan.stages[i]!]).flatMap((s) => producedByCopy(s, sourceKind)));
+      // An initrd step writes exactly its archive.
+      for (const s of chain.flatMap((i) => plan.stages[i]!.steps)) {
+        if (s.kind === 'initrd') produced.push({ kind: 'file', path: cleanPath(`/${s.dest.value}`), range: s.range });
+      }
       // A RUN may write anywhere: what it makes is known only once the build has run.
       const run = chain.flatMap((i) => plan.stages[i]!.steps).find((s) => s.kind === 'run');
       if (run) produced.push({ kind: 'tree', dir: '/', range: run.range });

@@ -37,7 +37,10 @@ function reachable(plan: Plan): number[] {
     out.push(i);
     const stage = plan.stages[i]!;
     if (stage.base.kind === 'stage') visit(stage.base.stage);
-    for (const step of stage.steps) if (step.kind === 'copy' && step.from.kind === 'stage') visit(step.from.stage);
+    for (const step of stage.steps) {
+      if (step.kind === 'copy' && step.from.kind === 'stage') visit(step.from.stage);
+      if (step.kind === 'initrd') for (const item of step.items) if (item.from.kind === 'stage') visit(item.from.stage);
+    }
   };
   visit(plan.target);
   return out;
