@@ -74,7 +74,7 @@ describe('initrd step → LLB', () => {
       createDestPath: true,
       timestamp: '1700000000000000000', // the JSON view keeps an int64 past 2^53 exact as a string
     });
-    expect(opToJSON(write.op).inputs[action.secondaryInput]).toEqual({ digest: e.digest, index: 1 });
+    expect((opToJSON(write.op) as Json).inputs[action.secondaryInput]).toEqual({ digest: e.digest, index: 1 });
   });
 
   it('mounts scratch at /in for an initrd of no files', async () => {
