@@ -1,8 +1,7 @@
 // `punch build`: run the graph `punch llb` prints in-process and write an OCI image. No daemon.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { buildImage, type ImageOutput } from '../embedded/index.js';
 import { formatPlatform } from '../platform.js';
+import { cacheDir, layerCacheSettings } from './cache-settings.js';
 import { localSessionInput } from './inputs.js';
 import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
@@ -20,13 +19,10 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
   --platform P[,P...]    several platforms give an index
   --urunc VERSION        the urunc release to check against and write for (default: the newest)
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
-Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs).`;
+Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs and the
+  layer cache; default ~/.cache/punch), PUNCH_CACHE_MAX (layer cache cap, default 10GiB; 0: off),
+  PUNCH_CACHE_REHASH=1 (rehash every input instead of trusting unchanged stats). See punch cache --help.`;
 
-/** Base image blobs are cached by digest here, shared across builds. */
-export function cacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.PUNCH_CACHE_DIR) return env.PUNCH_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'punch');
-}
 
 export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -48,6 +44,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const pushName = output.type === 'registry' ? (output.name ?? tag) : undefined;
   if (output.type === 'registry' && pushName === undefined) throw new UsageError('type=registry needs -t NAME or name=REF');
   const epoch = sourceDateEpoch(io.env);
+  const layerCache = layerCacheSettings(io.env);
 
   const progress = createProgress(values.progress as ProgressMode, io.stderrIsTTY, (text) => io.stderr.write(text), Date.now);
   const { input, contextDir } = localSessionInput(localArgs(values, positionals, platforms(values.platform), io.env, io.cwd, io.arch));
@@ -73,8 +70,9 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
       ...(output.compression ? { compression: output.compression } : {}),
       cacheDir: cacheDir(io.env),
+      ...(layerCache ? { layerCache } : {}),
       step: (text) => progress.step(text),
-      layer: (description, size) => progress.layer(description, size),
+      layer: (description, size, cached) => progress.layer(description, size, cached),
       report: (ds) => io.report(ds),
       warn: (text) => io.stderr.write(`${text}\n`),
       signal: abort.signal,

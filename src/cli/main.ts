@@ -16,6 +16,7 @@ Usage: punch <command> [options]
   check [-f FILE] [CONTEXT] [--json]
                       validate and show the urunc metadata it will produce
   initrd DIR -o FILE  write DIR as a reproducible initramfs (cpio newc)
+  cache du|prune      show or shrink punch build's layer cache (prune [--all | --keep-storage SIZE])
   frontend            run as a BuildKit gateway frontend (the image's entrypoint)
 
 Common options: --build-arg K=V, --label K=V, --target STAGE, --platform OS/ARCH
@@ -36,6 +37,8 @@ async function lazy(name: string): Promise<Command | undefined> {
       return (await import('./frontend.js')).runFrontendCommand;
     case 'initrd':
       return (await import('./initrd.js')).runInitrd;
+    case 'cache':
+      return (await import('./cache.js')).runCache;
     default:
       return undefined;
   }
@@ -53,7 +56,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     const run = await lazy(cmd);
-    if (!run) throw new UsageError(`unknown command "${cmd}": expected build, llb, check, initrd or frontend (see punch --help)`);
+    if (!run) throw new UsageError(`unknown command "${cmd}": expected build, llb, check, initrd, cache or frontend (see punch --help)`);
     return await run(rest, io);
   } catch (e) {
     if (e instanceof PunchError) {

@@ -6,8 +6,8 @@ export type ProgressMode = 'auto' | 'plain' | 'tty' | 'quiet';
 export interface Progress {
   /** A step starts (the previous one is then finished). */
   step(text: string): void;
-  /** A layer was written for `description`, `bytes` compressed. */
-  layer(description: string | undefined, bytes: number): void;
+  /** A layer was written for `description`, `bytes` compressed; `cached` when the layer cache had it. */
+  layer(description: string | undefined, bytes: number, cached?: boolean): void;
   /** The last line: what was made, and the whole time. */
   done(text: string): void;
 }
@@ -31,7 +31,7 @@ export function createProgress(mode: ProgressMode, isTTY: boolean, write: (s: st
     const line = (text: string): void => write(`#punch ${seconds(now() - start).padStart(5)} ${text}\n`);
     return {
       step: line,
-      layer: (d, bytes) => line(`layer ${humanBytes(bytes)}${d ? ` (${d})` : ''}`),
+      layer: (d, bytes, cached) => line(`layer ${humanBytes(bytes)}${d ? ` (${d})` : ''}${cached ? ' CACHED' : ''}`),
       done: line,
     };
   }
@@ -48,9 +48,9 @@ export function createProgress(mode: ProgressMode, isTTY: boolean, write: (s: st
       current = { text, at: now() };
       write(`\r\x1b[2K => ${text} ...`);
     },
-    layer(d, bytes) {
+    layer(d, bytes, cached) {
       finish();
-      write(` => layer ${humanBytes(bytes).padStart(10)}  ${d ?? ''}\n`);
+      write(` => ${cached ? 'CACHED ' : ''}layer ${humanBytes(bytes).padStart(10)}  ${d ?? ''}\n`);
     },
     done(text) {
       finish();

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cacheUsage, LayerCache, pruneCache } from '../cache/index.js';
 import { URUNC_JSON_PATH, type ResolvedImage } from '../convert/index.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { exportImage, executeDefinition, FileOpError, listRootfs, stopCompressionWorkers, type Compression, type PlatformImage } from '../engine/index.js';
@@ -37,10 +38,12 @@ export interface EmbeddedBuild {
   compression?: Compression;
   /** Base image blobs are cached by digest here. */
   cacheDir: string;
+  /** The layer cache (none: every layer is packed); pruned to `maxBytes` after a build that added to it. */
+  layerCache?: { dir: string; maxBytes: number; trustStat: boolean };
   /** A running step or a note, for the progress display. */
   step: (text: string) => void;
-  /** A layer written, with its size. */
-  layer: (description: string | undefined, size: number) => void;
+  /** A layer written, with its size; `cached` when the layer cache had it. */
+  layer: (description: string | undefined, size: number, cached: boolean) => void;
   /** The session's warnings, before any execution. */
   report: (diagnostics: readonly Diagnostic[]) => void;
   /** An engine warning, already prefixed with the file name. */
@@ -98,13 +101,21 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     const out = b.output;
     const dest = out.type === 'registry' ? { type: 'oci-layout' as const, dest: join(workDir(), 'push') } : { ...out, dest: resolve(b.cwd, out.dest) };
     say(`write ${out.type} ${out.type === 'registry' ? out.name : out.dest}`);
+    const lc = b.layerCache;
+    let packed = 0;
     const exported = await exportImage(images, dest, {
       ...(b.name !== undefined ? { name: b.name } : {}),
       ...(b.sourceDateEpoch !== undefined ? { sourceDateEpoch: b.sourceDateEpoch } : {}),
       ...(b.compression ? { compression: b.compression } : {}),
-      onLayer: (l) => b.layer(l.description, l.size),
+      ...(lc ? { layerCache: { cache: new LayerCache(lc.dir), trustStat: lc.trustStat } } : {}),
+      warn: (msg) => b.warn(`punch: warning: ${msg}`),
+      onLayer: (l) => {
+        if (l.cache === 'miss') packed++;
+        b.layer(l.description, l.size, l.cache === 'stat' || l.cache === 'hash');
+      },
       signal: b.signal,
     });
+    if (lc && packed > 0) keepUnder(lc.dir, lc.maxBytes, b.warn);
     if (out.type === 'registry') {
       const { pushImageFromLayout } = await import('../registry/index.js');
       const pushed = await (await registry()).push(out.name, await pushImageFromLayout(dest.dest));
@@ -115,5 +126,14 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     // The compression workers are shared by the build's layers; none outlives it.
     await stopCompressionWorkers();
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** After a build that added layers, the least recently used go until the cache fits its cap. */
+function keepUnder(dir: string, maxBytes: number, warn: (text: string) => void): void {
+  try {
+    if (cacheUsage(dir).bytes > maxBytes) pruneCache(dir, maxBytes);
+  } catch (e) {
+    warn(`punch: warning: layer cache ${dir}: pruning failed: ${(e as Error).message}`);
   }
 }
