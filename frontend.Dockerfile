@@ -13,7 +13,8 @@ RUN ["node", "/punch/punch.cjs", "write-compile-cache", "frontend"]
 LABEL moby.buildkit.frontend.network.none="true"
 # Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit
 # refuses a build that needs a cap not listed here. This list must match what src/frontend
-# implements: subrequests (outline, targets, lint, describe: `buildx build --print/--call`).
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests"
+# implements: subrequests (outline, targets, lint, describe: `buildx build --print/--call`) and named
+# contexts (`context:NAME` opts: `buildx build --build-context`, which asks for this cap).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
 # BuildKit runs the Entrypoint (Cmd is ignored).
 ENTRYPOINT ["node", "/punch/punch.cjs", "frontend"]

@@ -2,7 +2,7 @@
 // checks and punch's limits (no URLs).
 import { cleanPath } from '../gopath.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { Chown, CopyFrom, CopyStep, InlineFile, Located } from '../plan/types.js';
+import type { Chown, CopyFrom, CopyStep, InlineFile, Located, NamedContextSource } from '../plan/types.js';
 import { argsRange, expand, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
 import { readFlags, type FlagKind } from './flags.js';
 import { expandHeredoc } from './lexer.js';
@@ -21,6 +21,8 @@ export interface StageNames {
   /** Names as written on every FROM of the file, to explain references to later stages. */
   later: Map<string, { index: number; line: number }>;
   index: number;
+  /** The named context a `--from` value that is no stage stands for, if any. */
+  context?: (written: string) => NamedContextSource | undefined;
 }
 
 const isUrl = (s: string): boolean => /^(https?|git|ssh):\/\//i.test(s) || /^git@[^:]+:/.test(s);
@@ -74,6 +76,10 @@ export function resolveFrom(ctx: Ctx, value: string, piece: Piece, names: StageN
     }
     return { kind: 'stage', stage: index };
   }
+  const given = names.context?.(value);
+  if (given?.kind === 'image') return { kind: 'image', ref: given.ref, written: value };
+  if (given?.kind === 'local') return { kind: 'local', key: given.key, written: value };
+  if (given?.kind === 'scratch') return ctx.report.error(range, `--from=${value} names a build context that is the empty image (docker-image://scratch): there is nothing to copy from it`);
   const ref = isOciLayoutRef(value) ? value : normalizeReference(value);
   if (isReferenceError(ref)) {
     return ctx.report.error(range, `--from=${value} is neither an earlier stage nor a valid image reference: ${ref.error}`);

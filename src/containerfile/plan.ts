@@ -1,8 +1,8 @@
 // Containerfile text → Plan: stages, ARG scopes, FROM resolution, the target, and every problem as a
 // diagnostic with a position (never an exception).
 import { hasErrors, lineRange, type Diagnostic, type SourceRange } from '../diagnostics.js';
-import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { DeclaredArg, Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
+import { contextName, isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
+import type { DeclaredArg, NamedContextSource, Plan, PlanOptions, PlanResult, Planner, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import { expand, pieceRange, Reporter, scopeLookup, setRunEnv, type Ctx, type Scope, type StageState } from './context.js';
 import { DEFAULT_PATH, DEFAULT_SHELL, runInstruction, shellInstruction } from './run.js';
@@ -76,6 +76,8 @@ class Builder {
   readonly args: DeclaredArg[] = [];
   /** Per stage, the globals its FROM line looked up. */
   readonly fromArgs: Set<string>[] = [];
+  /** Stages replaced by a named context of their name. */
+  readonly replaced = new Set<number>();
 
   constructor(
     readonly opts: PlanOptions,
@@ -206,6 +208,13 @@ class Builder {
       this.report.error(range, `base name (${words[0]!.text}) should not be blank`);
       return;
     }
+    const platform = stage.platform?.value ?? this.opts.targetPlatform;
+    // A named context of the stage's own name replaces the whole stage, as in Docker's frontend.
+    const own = stage.name !== undefined ? this.namedContext(stage.name, platform) : undefined;
+    if (own) {
+      this.replaced.add(index);
+      return this.baseFromContext(state, own, written);
+    }
     if (written === 'scratch') return;
     const parent = this.byName.get(written.toLowerCase());
     if (parent !== undefined && parent < index) {
@@ -218,12 +227,31 @@ class Builder {
       state.emptyScratch = p.emptyScratch;
       return;
     }
+    const named = this.namedContext(written, platform);
+    if (named) return this.baseFromContext(state, named, written);
     const ref = isOciLayoutRef(written) ? written : normalizeReference(written);
     if (isReferenceError(ref)) {
       this.report.error(range, `invalid base image "${written}": ${ref.error}`);
       return;
     }
-    stage.base = { kind: 'image', ref, written };
+    this.imageBase(state, ref, written);
+  }
+
+  namedContext(written: string, platform: Platform): NamedContextSource | undefined {
+    const name = this.opts.namedContexts ? contextName(written) : undefined;
+    return name !== undefined ? this.opts.namedContexts!(name, platform) : undefined;
+  }
+
+  baseFromContext(state: StageState, source: NamedContextSource, written: string): void {
+    if (source.kind === 'image') return this.imageBase(state, source.ref, written);
+    if (source.kind === 'scratch') return;
+    state.stage.base = { kind: 'local', key: source.key, written };
+    state.emptyScratch = false;
+    state.runEnv = new Map([['PATH', DEFAULT_PATH]]);
+  }
+
+  imageBase(state: StageState, ref: string, written: string): void {
+    state.stage.base = { kind: 'image', ref, written };
     state.scope.env = envMap(this.opts.baseEnv?.(ref));
     state.emptyScratch = false;
     // Docker gives a base without PATH the default one (it also lands in the image config).
@@ -239,6 +267,8 @@ class Builder {
     }
     if (ins.keyword === 'FROM') return this.from(ins);
     const state = this.states[this.states.length - 1];
+    // A stage a named context replaces keeps none of its instructions.
+    if (state && this.replaced.has(state.stage.index)) return;
     if (ins.keyword === 'ARG') {
       if (!state) {
         const values = this.arg(ins, this.globalScope(), false);
@@ -286,7 +316,7 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 function stageNames(b: Builder, state: StageState): StageNames {
-  return { byName: b.byName, later: b.written, index: state.stage.index };
+  return { byName: b.byName, later: b.written, index: state.stage.index, context: (name) => b.namedContext(name, b.opts.targetPlatform) };
 }
 
 function copyHandler(b: Builder, ctx: Ctx, state: StageState): void {

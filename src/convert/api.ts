@@ -4,7 +4,7 @@ import type { Diagnostic, SourceRange } from '../diagnostics.js';
 import type { Definition, HostIP, Ulimit } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import type { Planner } from '../plan/types.js';
+import type { NamedContextLookup, Planner } from '../plan/types.js';
 import type { UruncRelease } from '../urunc/releases.js';
 
 export interface ResolvedImage {
@@ -26,6 +26,21 @@ export interface ContextSource {
   unique?: string;
   /** .dockerignore patterns. */
   excludePatterns: string[];
+}
+
+/** A named context that is a directory: a local source like the main context, under its own shared key. */
+export interface NamedLocal extends ContextSource {
+  /** The opt key it was given under: `NAME` or `NAME::PLATFORM`. */
+  key: string;
+  /** `sharedkey:localdir:<key>` (buildx's hint for the dir); empty when not given. */
+  sharedKey: string;
+}
+
+/** The named contexts of a build (`--build-context`, `context:NAME` opts), read once by src/session. */
+export interface NamedContexts {
+  lookup: NamedContextLookup;
+  /** The directories, by opt key. */
+  locals: ReadonlyMap<string, NamedLocal>;
 }
 
 /** The engine's settings for every RUN (the frontend opts `add-hosts`, `force-network-mode`, …) and its caps. */
@@ -58,6 +73,8 @@ export interface BuildInput {
   /** The builder's own platform (BuildKit worker or host). */
   defaultPlatform: Platform;
   context: ContextSource;
+  /** Named contexts replacing stages and images of their names. */
+  namedContexts?: NamedContexts;
   /** Absent: bases are not resolved (`punch llb`), their config is not inherited and a warning says so. */
   resolveImage?: ImageResolver;
   /** `--no-cache`: BuildKit re-runs every op (true), or the ops of the named stages. */

@@ -20,7 +20,7 @@ import { neededStages } from './stages.js';
 import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
 
-export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type ResolvedImage, type RunEngineOptions } from './api.js';
+export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type NamedContexts, type NamedLocal, type ResolvedImage, type RunEngineOptions } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
 export { PUBLISHED_REPOSITORY, TOOLS_IMAGE_ARG, toolsImage, type ToolsImage, type ToolsImageOrigin } from './tools-image.js';
@@ -44,6 +44,7 @@ async function planOrFail(input: BuildInput, planner: Planner, target: Platform,
     targetPlatform: target,
     buildPlatform: input.defaultPlatform,
     ...(baseEnv ? { baseEnv } : {}),
+    ...(input.namedContexts ? { namedContexts: input.namedContexts.lookup } : {}),
   });
   if (plan && !hasErrors(diagnostics)) return { plan, diagnostics };
   const more = partial ? await partialDiagnostics(partial, input, target, checking.release) : [];

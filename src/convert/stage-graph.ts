@@ -48,6 +48,27 @@ function contextState(input: BuildInput, steps: readonly Step[]): State {
 }
 
 /**
+ * A named context's directory, as Docker's frontend loads it: the dir's own .dockerignore applied, only
+ * the paths COPY and RUN mounts read (all of it when a stage is built FROM it).
+ */
+function namedLocalState(input: BuildInput, key: string, stages: readonly Stage[]): State {
+  const c = input.namedContexts?.locals.get(key);
+  if (!c) throw new Error(`named context ${key} has no directory`);
+  const fromIt = (from: CopyFrom): boolean => from.kind === 'local' && from.key === key;
+  const whole = stages.some((st) => st.base.kind === 'local' && st.base.key === key);
+  const follow = whole ? undefined : contextIncludePatterns(stages.flatMap((s) => s.steps), fromIt);
+  return local(c.name, {
+    ...(c.sessionId ? { sessionId: c.sessionId } : {}),
+    ...(c.unique && !c.sessionId ? { unique: c.unique } : {}),
+    ...(follow ? { followPaths: follow } : {}),
+    ...(c.excludePatterns.length > 0 ? { excludePatterns: c.excludePatterns } : {}),
+    sharedKeyHint: `context:${key}-${c.sharedKey}`,
+    customName: `[context ${key}] load from client`,
+    ...(input.noCache === true ? { ignoreCache: true } : {}),
+  });
+}
+
+/**
  * A here-document as Docker's frontend writes it: a 0644 file named after its word in a scratch state
  * (BuildKit before v0.12, Docker 20.10's and the part-2 fixture's, wrote 0664; v0.12 fixed that).
  */
@@ -97,6 +118,12 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
   const ignoresCache = (st: Stage): boolean =>
     input.noCache === true || (Array.isArray(input.noCache) && st.name !== undefined && input.noCache.includes(st.name));
   const ctx = contextState(input, stages.flatMap((s) => s.steps));
+  const locals = new Map<string, State>();
+  const namedLocal = (key: string): State => {
+    let st = locals.get(key);
+    if (!st) locals.set(key, (st = namedLocalState(input, key, stages)));
+    return st;
+  };
   // Ops on top of a base use the target platform: a Unikraft base resolved as qemu/amd64 still
   // yields a linux/amd64 image, which is what containerd pulls for urunc.
   const imageState = (ref: string, platform: Platform, ignoreCache: boolean): State => {
@@ -120,6 +147,9 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
     } else if (st.base.kind === 'stage') {
       state = states.get(st.base.stage)!;
       config = configs.get(st.base.stage)!;
+    } else if (st.base.kind === 'local') {
+      state = namedLocal(st.base.key).withPlatform(target);
+      config = emptyImageConfig(target);
     } else {
       const p = basePlatform(st, finalChain.has(st.index), target, labels);
       state = imageState(st.base.ref, p, ignoresCache(st));
@@ -127,7 +157,13 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
       config = base ? inheritConfig(base, target) : emptyImageConfig(target);
     }
     const source = (from: CopyFrom): State =>
-      from.kind === 'context' ? ctx : from.kind === 'stage' ? states.get(from.stage)! : imageState(from.ref, target, ignoresCache(st));
+      from.kind === 'context'
+        ? ctx
+        : from.kind === 'stage'
+          ? states.get(from.stage)!
+          : from.kind === 'local'
+            ? namedLocal(from.key)
+            : imageState(from.ref, target, ignoresCache(st));
     const madeDirs = new Set<string>();
     // Docker numbers FROM and every op-making step of the stage, WORKDIR included.
     const total = 1 + st.steps.length + workdirOps(st.steps.filter((s): s is RunStep => s.kind === 'run'));

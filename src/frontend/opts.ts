@@ -9,6 +9,7 @@ import { parseCacheImports, type CacheImportOpts } from './cache-imports.js';
 import { HTTP2_SWITCH, parseHttp2Choice, type Http2Choice } from './connect.js';
 import { FrontendError } from './errors.js';
 import { parseRequestId } from './subrequests/index.js';
+import { parseNamedContexts, type NamedContextOpt } from './named-contexts.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
 
@@ -41,6 +42,8 @@ export interface FrontendOptions {
   uruncVersion?: string;
   /** `add-hosts`, `force-network-mode`, `hostname`, `shm-size`, `ulimit`, `cgroup-parent`: applied to every RUN. */
   run: RunEngineOptions;
+  /** `context:NAME[::PLATFORM]` opts (`--build-context`): directories and images replacing stages and images. */
+  namedContexts: NamedContextOpt[];
   /** Which HTTP/2 carries the gRPC calls (build-arg or env PUNCH_FRONTEND_HTTP2); not a build arg of the file. */
   http2: Http2Choice;
 }
@@ -106,7 +109,7 @@ function prefixed(opts: Record<string, string>, prefix: string): Record<string, 
 
 /**
  * Typed options from raw opts. Ignored on purpose (informational, or about the engine's side of the
- * build): `source`, `cmdline`, `attest:*`, `frontend.caps`, `context:*`.
+ * build): `source`, `cmdline`, `attest:*`, `frontend.caps`.
  */
 export function parseFrontendOptions(opts: Record<string, string>, sessionId?: string, http2Env?: string): FrontendOptions {
   const requestId = parseRequestId(opts['requestid']);
@@ -137,6 +140,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     noCache: parseNoCache(opts['no-cache']),
     cacheImports: parseCacheImports(opts),
     run: runEngineOptions(opts),
+    namedContexts: parseNamedContexts(opts),
     http2,
   };
   if (target) result.target = target;

@@ -11,7 +11,7 @@ import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
-import { checkArtifacts, parseBuildFile, planSession, type GraphBuilder, type SessionInput } from '../session/index.js';
+import { NamedContextError, checkArtifacts, parseBuildFile, planSession, type GraphBuilder, type SessionInput } from '../session/index.js';
 import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, UnsupportedSubrequestError, messageNamingImage } from './errors.js';
@@ -24,6 +24,7 @@ import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
 import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
 import { warnOptions, type WarningTarget } from './warnings.js';
+import { loadNamedContexts } from './named-contexts.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -180,6 +181,7 @@ class FrontendSession {
       context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
       run: { ...opts.run, llbCaps: caps.llb },
       resolveImage: this.imageResolver(opts),
+      namedContexts: await loadNamedContexts(opts.namedContexts, opts.sessionId, async (definition) => this.readOptional(await this.solveRef(definition), '.dockerignore')),
       ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
     };
     if (opts.requestId) {
@@ -213,7 +215,7 @@ class FrontendSession {
       return { code: GrpcCode.UNKNOWN, message: e.message };
     }
     if (e instanceof UnsupportedSubrequestError) return e.toStatus();
-    if (e instanceof FrontendError) return { code: GrpcCode.UNKNOWN, message: e.message };
+    if (e instanceof FrontendError || e instanceof NamedContextError) return { code: GrpcCode.UNKNOWN, message: e.message };
     // A failed Solve (or another engine error) goes back unchanged: its details carry the failing
     // vertex and source location that BuildKit's CLI shows.
     if (e instanceof GrpcError) return e.toStatus();

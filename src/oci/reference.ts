@@ -126,3 +126,19 @@ export function normalizeReference(text: string): string | ReferenceError {
 }
 
 export { isOciLayoutRef } from './layout.js';
+
+/**
+ * The name a named context (`context:NAME`) must have to stand for `text`, as BuildKit's Dockerfile
+ * frontend matches them: the familiar form without `:latest` (`docker.io/library/alpine:latest` →
+ * `alpine`). Undefined when `text` is no reference at all (such a name never matches).
+ */
+export function contextName(text: string): string | undefined {
+  const parsed = parseReference(text);
+  if (isReferenceError(parsed)) return undefined;
+  const official = parsed.domain === DEFAULT_DOMAIN;
+  const path = official && parsed.path.startsWith(OFFICIAL_REPO_PREFIX) ? parsed.path.slice(OFFICIAL_REPO_PREFIX.length) : parsed.path;
+  let familiar = official ? path : `${parsed.domain}/${path}`;
+  if (parsed.tag !== undefined) familiar += `:${parsed.tag}`;
+  if (parsed.digest !== undefined) familiar += `@${parsed.digest}`;
+  return familiar.endsWith(':latest') ? familiar.slice(0, -':latest'.length) : familiar;
+}

@@ -14,12 +14,28 @@ export type StageBase =
   /** `ref` is normalised like Docker: `alpine` → `docker.io/library/alpine:latest` (digest kept when pinned). */
   | { kind: 'image'; ref: string; written: string }
   /** FROM <earlier stage name>. */
-  | { kind: 'stage'; stage: number };
+  | { kind: 'stage'; stage: number }
+  /** A named context that is a directory (`--build-context NAME=DIR`), `written` as the file names it. */
+  | { kind: 'local'; key: string; written: string };
 
 export type CopyFrom =
   | { kind: 'context' }
   | { kind: 'stage'; stage: number }
-  | { kind: 'image'; ref: string; written: string };
+  | { kind: 'image'; ref: string; written: string }
+  | { kind: 'local'; key: string; written: string };
+
+/**
+ * What a named context (`--build-context NAME=…`, BuildKit's `context:NAME` opt) stands for: an image
+ * (`docker-image://`, `oci-layout://`, ref already normalised), the empty image, or a directory known
+ * to the engine by `key` (the opt's key: `NAME` or `NAME::PLATFORM`).
+ */
+export type NamedContextSource = { kind: 'image'; ref: string } | { kind: 'scratch' } | { kind: 'local'; key: string };
+
+/**
+ * The named context for a stage name or image reference as written (matched as Docker matches them:
+ * `alpine`, `alpine:latest` and `docker.io/library/alpine` are one name), at the platform it is used at.
+ */
+export type NamedContextLookup = (name: string, platform: Platform) => NamedContextSource | undefined;
 
 /** `--chown=user[:group]` as written (names, or decimal ids as strings). */
 export interface Chown {
@@ -228,6 +244,8 @@ export interface PlanOptions {
   buildPlatform: Platform;
   /** Env of a resolved base image (`K=V`), for `$VAR` expansion after FROM. */
   baseEnv?: (ref: string) => string[] | undefined;
+  /** Named contexts: they replace a stage of their name (its instructions unused), a FROM image or a `--from` image. */
+  namedContexts?: NamedContextLookup;
 }
 
 /**

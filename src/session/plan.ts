@@ -2,10 +2,13 @@
 // `punch check`, `punch build`) share. The build file is decoded and read once, the ignore file
 // parsed once, the BuildInput assembled once; only the target platform varies between graphs.
 import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type RunEngineOptions } from '../convert/index.js';
-import { PunchError, diagnostic, formatDiagnostic, lineRange, type Diagnostic } from '../diagnostics.js';
-import { PatternError, PatternMatcher, readDockerignore } from '../patterns/index.js';
+import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { Platform } from '../platform.js';
 import { parseBuildFile, type BuildFile } from './buildfile.js';
+import { readNamedContexts, type NamedContextInput } from './contexts.js';
+import { excludePatterns } from './ignore.js';
+
+export { excludePatterns } from './ignore.js';
 
 export interface SessionInput {
   /** The build file's name as diagnostics show it. */
@@ -25,6 +28,8 @@ export interface SessionInput {
   /** The context local; its exclude patterns come from `ignore`. */
   context: Omit<ContextSource, 'excludePatterns'>;
   resolveImage?: ImageResolver;
+  /** Named contexts (`--build-context`, `context:NAME` opts). */
+  namedContexts?: readonly NamedContextInput[];
   noCache?: true | string[];
   uruncVersion?: string;
   run?: RunEngineOptions;
@@ -53,26 +58,6 @@ function dedupe(ds: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
-/**
- * The exclude patterns of the ignore file; a pattern BuildKit's clients would reject (`!` alone, a
- * bad character class) is an error at its line, before anything is built.
- */
-export function excludePatterns(bytes: Uint8Array | undefined, file: string): string[] {
-  if (!bytes) return [];
-  const read = readDockerignore(Buffer.from(bytes).toString('utf8'));
-  const problems: Diagnostic[] = [];
-  for (const { pattern, line } of read) {
-    try {
-      new PatternMatcher([pattern]);
-    } catch (e) {
-      if (!(e instanceof PatternError)) throw e;
-      problems.push(diagnostic('error', file, lineRange(line), `${e.message}: fix the pattern or remove the line`));
-    }
-  }
-  if (problems.length > 0) throw new PunchError(problems);
-  return read.map((p) => p.pattern);
-}
-
 /** Decodes and validates the raw inputs once, then builds a graph for each target platform. */
 export async function planSession(raw: SessionInput, build: GraphBuilder = buildGraph): Promise<SessionPlan> {
   const buildFile = parseBuildFile(raw.bytes, raw.file);
@@ -86,6 +71,7 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     context: { ...raw.context, excludePatterns: excludePatterns(raw.ignore, raw.ignoreFile ?? '.dockerignore') },
     ...(raw.target !== undefined ? { target: raw.target } : {}),
     ...(raw.resolveImage ? { resolveImage: raw.resolveImage } : {}),
+    ...(raw.namedContexts && raw.namedContexts.length > 0 ? { namedContexts: readNamedContexts(raw.namedContexts) } : {}),
     ...(raw.noCache !== undefined ? { noCache: raw.noCache } : {}),
     ...(raw.uruncVersion !== undefined ? { uruncVersion: raw.uruncVersion } : {}),
     ...(raw.run ? { run: raw.run } : {}),

@@ -14,6 +14,7 @@ const defaults: FrontendOptions = {
   noCache: { kind: 'none' },
   cacheImports: { imports: [], frontendOpt: {} },
   run: {},
+  namedContexts: [],
   http2: 'punch',
 };
 
@@ -154,5 +155,32 @@ describe('the HTTP/2 switch (PUNCH_FRONTEND_HTTP2)', () => {
     expect(() => parseFrontendOptions({ 'build-arg:PUNCH_FRONTEND_HTTP2': 'grpc' })).toThrow(
       new FrontendError('PUNCH_FRONTEND_HTTP2: invalid value "grpc": expected node (Node\'s HTTP/2) or punch (the default)'),
     );
+  });
+});
+
+describe('named contexts (context:NAME opts from --build-context)', () => {
+  it('reads docker-image:// and local: values, with or without //, and the dir\'s shared key', () => {
+    const o = parseFrontendOptions({
+      'context:alpine': 'docker-image://127.0.0.1:5000/busybox:1',
+      'context:tools::linux/arm64': 'docker-image:r.local/tools:2',
+      'context:kernel': 'local:kernel',
+      'sharedkey:localdir:kernel': 'abc',
+    });
+    expect(o.namedContexts).toEqual([
+      { key: 'alpine', kind: 'image', ref: '127.0.0.1:5000/busybox:1' },
+      { key: 'kernel', kind: 'local', name: 'kernel', sharedKey: 'abc' },
+      { key: 'tools::linux/arm64', kind: 'image', ref: 'r.local/tools:2' },
+    ]);
+  });
+
+  it.each([
+    ['kernel', 'build context kernel=kernel: invalid context specifier'],
+    ['oci-layout://store@sha256:' + 'a'.repeat(64), 'oci-layout contexts are read by punch build only'],
+    ['input:target', "a bake target's result as a context is not supported by punch"],
+    ['https://example.com/k.git', 'remote named contexts are not supported by punch'],
+    ['ftp://host/x', 'unsupported context source ftp'],
+  ])('refuses %s, naming the context and what to do', (value, message) => {
+    expect(() => parseFrontendOptions({ 'context:kernel': value })).toThrow(FrontendError);
+    expect(() => parseFrontendOptions({ 'context:kernel': value })).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 // Docker reference normalisation (ParseNormalizedNamed + TagNameOnly), as `docker pull` understands names.
 import { describe, expect, it } from 'vitest';
-import { formatReference, normalizeReference, parseReference } from '../../src/oci/reference.js';
+import { contextName, formatReference, normalizeReference, parseReference } from '../../src/oci/reference.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -61,5 +61,24 @@ describe('formatReference', () => {
   it('writes domain/path[:tag][@digest]', () => {
     expect(formatReference({ domain: 'docker.io', path: 'library/alpine' })).toBe('docker.io/library/alpine');
     expect(formatReference({ domain: 'ghcr.io', path: 'x/y', tag: '1', digest: DIGEST })).toBe(`ghcr.io/x/y:1@${DIGEST}`);
+  });
+});
+
+describe('contextName (the name a named context must have to replace a reference)', () => {
+  it.each([
+    ['alpine', 'alpine'],
+    ['alpine:latest', 'alpine'],
+    ['docker.io/library/alpine:latest', 'alpine'],
+    ['index.docker.io/library/alpine', 'alpine'],
+    ['docker.io/me/app', 'me/app'],
+    ['alpine:3.19', 'alpine:3.19'],
+    ['127.0.0.1:5000/busybox:latest', '127.0.0.1:5000/busybox'],
+    ['kernel', 'kernel'],
+  ])('%s → %s', (text, name) => {
+    expect(contextName(text)).toBe(name);
+  });
+
+  it('is undefined for what is no reference', () => {
+    expect(contextName('Not/Valid')).toBeUndefined();
   });
 });

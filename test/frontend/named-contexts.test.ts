@@ -1,0 +1,101 @@
+// Named contexts through the gateway (buildx --build-context → context:NAME opts), against a fake
+// LLBBridge: the requests the frontend makes, byte for byte where it matters.
+import { describe, expect, it } from 'vitest';
+import { buildGraph } from '../../src/convert/index.js';
+import { pb } from '../../src/gen/pb.js';
+import { FakeStatus } from './fake-bridge.js';
+import { envWith, handlersFor, run, sourceOf, type Scenario } from './run-harness.js';
+
+const LABELS = 'LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu\n';
+const COPY_FROM_KERNEL = `FROM scratch\nCOPY --from=kernel build/kernel /unikernel/kernel\n${LABELS}`;
+
+/** A session whose `kernel` dir holds `files` (its .dockerignore among them). */
+function withKernelDir(containerfile: string, files: Record<string, string>): Scenario {
+  const base = handlersFor({ dockerfileDir: { Containerfile: containerfile } });
+  return {
+    dockerfileDir: { Containerfile: containerfile },
+    overrides: {
+      Solve: (req) => (sourceOf(req.Definition).name === '[context kernel] load .dockerignore' ? { result: { ref: { id: 'ref-kernel' } } } : base.Solve!(req)),
+      ReadFile: (req) => {
+        if (req.Ref !== 'ref-kernel') return base.ReadFile!(req);
+        const content = files[req.FilePath];
+        if (content === undefined) throw new FakeStatus(2, `open ${req.FilePath}: no such file or directory`);
+        return { Data: Buffer.from(content) };
+      },
+    },
+  };
+}
+
+/** Every source op of the built graph's Solve (the last Solve). */
+function graphSources(solves: Array<{ Definition?: pb.Definition.$Properties | null }>): Array<{ identifier: string; attrs: Record<string, string> }> {
+  const def = solves[solves.length - 1]!.Definition!;
+  return (def.def ?? []).flatMap((b) => {
+    const op = pb.Op.decode(b);
+    return op.source ? [{ identifier: op.source.identifier ?? '', attrs: { ...op.source.attrs } }] : [];
+  });
+}
+
+describe('context:NAME=local:DIR', () => {
+  const env = envWith(['filename=Containerfile', 'context:kernel=local:kernel', 'sharedkey:localdir:kernel=sk1']);
+
+  it("loads the dir's .dockerignore first, as Docker's frontend does: follow path, session, shared key, name", async () => {
+    const r = await run(withKernelDir(COPY_FROM_KERNEL, {}), env, buildGraph);
+    expect(r.code).toBe(0);
+    const ignoreSolve = r.fake.requests('Solve').find((s) => sourceOf(s.Definition).name === '[context kernel] load .dockerignore');
+    expect(sourceOf(ignoreSolve!.Definition)).toEqual({
+      identifier: 'local://kernel',
+      attrs: { 'local.followpaths': '[".dockerignore"]', 'local.session': 'sess-1', 'local.sharedkeyhint': 'context:kernel-.dockerignore' },
+      name: '[context kernel] load .dockerignore',
+    });
+    expect(r.fake.requests('ReadFile').filter((f) => f.Ref === 'ref-kernel').map((f) => f.FilePath)).toEqual(['.dockerignore']);
+  });
+
+  it('is what COPY --from=kernel reads: only the copied paths, minus its .dockerignore, under the session and its shared key', async () => {
+    const r = await run(withKernelDir(COPY_FROM_KERNEL, { '.dockerignore': '*.o\n' }), env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    expect(graphSources(r.fake.requests('Solve'))).toEqual([
+      {
+        identifier: 'local://kernel',
+        attrs: {
+          'local.excludepatterns': '["*.o"]',
+          'local.followpaths': '["build/kernel"]',
+          'local.session': 'sess-1',
+          'local.sharedkeyhint': 'context:kernel-sk1',
+        },
+      },
+    ]);
+  });
+
+  it('fails the build with BuildKit\'s error when the session has no such dir', async () => {
+    const base = handlersFor({ dockerfileDir: { Containerfile: COPY_FROM_KERNEL } });
+    const scenario: Scenario = {
+      dockerfileDir: { Containerfile: COPY_FROM_KERNEL },
+      overrides: {
+        Solve: (req) => {
+          if (sourceOf(req.Definition).identifier === 'local://kernel') throw new FakeStatus(2, 'no local sources enabled');
+          return base.Solve!(req);
+        },
+      },
+    };
+    const r = await run(scenario, env, buildGraph);
+    expect(r.returned.error?.message).toBe('no local sources enabled');
+  });
+});
+
+describe('context:NAME=docker-image://REF', () => {
+  it('replaces FROM NAME: the image resolved and pulled is the context\'s', async () => {
+    const text = `FROM alpine\nCOPY kernel /unikernel/kernel\n${LABELS}`;
+    const env = envWith(['filename=Containerfile', 'context:alpine=docker-image://127.0.0.1:5000/busybox:1']);
+    const r = await run({ dockerfileDir: { Containerfile: text } }, env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    expect(r.fake.requests('ResolveImageConfig').map((q) => q.Ref)).toEqual(['127.0.0.1:5000/busybox:1']);
+    expect(graphSources(r.fake.requests('Solve')).map((s) => s.identifier)).toContain(`docker-image://127.0.0.1:5000/busybox:1@sha256:${'b'.repeat(64)}`);
+  });
+
+  it('refuses an invalid reference through Return, naming the context', async () => {
+    const env = envWith(['filename=Containerfile', 'context:alpine=docker-image://Bad/Ref']);
+    const r = await run({ dockerfileDir: { Containerfile: `FROM alpine\n${LABELS}` } }, env, buildGraph);
+    expect(r.code).toBe(0);
+    expect(r.returned.error?.message).toMatch(/^named context "alpine": docker-image:\/\/Bad\/Ref is not a valid image reference/);
+  });
+});
