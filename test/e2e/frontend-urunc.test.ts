@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { onEachEngine } from './engine.js';
+import { docker, onEachEngine } from './engine.js';
+import { ruleDescription } from '../../src/frontend/subrequests/documents.js';
 import { URUNC, exampleContext, frontendLines, punchBuild, punchBuildOk, punchContext } from './frontend-support.js';
 import { readTar } from './tar.js';
 
@@ -41,14 +42,33 @@ onEachEngine(
   (e) => e.name === 'docker26',
 );
 
-onEachEngine(() => {
-  test('an unknown com.urunc.unikernel.* key (another project\'s) builds, with a warning naming the rule', async () => {
-    const context = punchContext(
+onEachEngine((e) => {
+  const unknownKey = (): string =>
+    punchContext(
       `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nLABEL ${URUNC}binary=/unikernel/app.hvt ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\nLABEL ${URUNC}memory=512M\n`,
       { 'app.hvt': 'app\n' },
     );
-    const r = await punchBuildOk({ context, tag: 'punch-e2e/urunc:unknown-key' });
-    expect(`${r.stderr}\n${frontendLines(r.daemonLog)}`).toMatch(new RegExp(`warning: unknown label ${URUNC}memory: urunc reads only .*and ignores this one \\[urunc-unknown-key\\]`));
+  const memoryWarning = `unknown label ${URUNC}memory: urunc reads only .*and ignores this one`;
+
+  test('an unknown com.urunc.unikernel.* key (another project\'s) builds, with a warning naming the rule', async () => {
+    const r = await punchBuildOk({ context: unknownKey(), tag: 'punch-e2e/urunc:unknown-key' });
+    if (e.info.buildx) {
+      // Through Warn (gateway.warnings): buildx lists it after the build, as it lists Docker's lint warnings.
+      expect(r.stderr).toMatch(new RegExp(`1 warning found \\(use --debug to expand\\):\\n.*- urunc-unknown-key: ${memoryWarning} \\(line 5\\)\\n`));
+    } else {
+      // BuildKit v0.8 has no Warn: the warning is in the frontend's log.
+      expect(frontendLines(r.daemonLog)).toMatch(new RegExp(`Containerfile:5:\\d+: warning: ${memoryWarning} \\[urunc-unknown-key\\]`));
+    }
+  });
+
+  // Docker 20.10 has neither buildx nor Warn: its warnings are the log lines checked above.
+  test.skipIf(!e.info.buildx)('docker --debug expands the warning: the rule\'s description, its README URL, the line in its source', async () => {
+    const r = await docker(['--debug', 'buildx', 'build', '--progress=plain', '-f', 'Containerfile', '-t', 'punch-e2e/urunc:unknown-key', '.'], { cwd: unknownKey() });
+    expect(r.code, r.stderr).toBe(0);
+    const expanded = r.stderr.slice(r.stderr.indexOf('1 warning found:'));
+    expect(expanded).toContain(`- urunc-unknown-key: unknown label ${URUNC}memory`);
+    expect(expanded).toContain(`\n${ruleDescription('urunc-unknown-key')}\nMore info: README.md#rule-urunc-unknown-key\nContainerfile:5\n`);
+    expect(expanded).toContain(`   5 | >>> LABEL ${URUNC}memory=512M\n`);
   });
 
   test('a Containerfile error and a bad monitor are reported together', async () => {
