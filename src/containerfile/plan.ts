@@ -8,6 +8,7 @@ import { expand, pieceRange, Reporter, scopeLookup, setRunEnv, type Ctx, type Sc
 import { DEFAULT_PATH, DEFAULT_SHELL, runInstruction, shellInstruction } from './run.js';
 import { copyStep, type StageNames } from './copy.js';
 import { readFlags } from './flags.js';
+import { baseFromContext, imageBase } from './bases.js';
 import * as meta from './metadata.js';
 import { readSource, type RawInstruction, type SourceFile } from './source.js';
 import { blankWords, quotedWords, splitFlags, type Piece } from './words.js';
@@ -50,15 +51,6 @@ function emptyStage(index: number, range: SourceRange, base: StageBase): Stage {
     config: { env: [], exposedPorts: [], labels: [], volumes: [] },
     history: [],
   };
-}
-
-function envMap(list: readonly string[] | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const kv of list ?? []) {
-    const eq = kv.indexOf('=');
-    out.set(eq === -1 ? kv : kv.slice(0, eq), eq === -1 ? '' : kv.slice(eq + 1));
-  }
-  return out;
 }
 
 class Builder {
@@ -213,7 +205,7 @@ class Builder {
     const own = stage.name !== undefined ? this.namedContext(stage.name, platform) : undefined;
     if (own) {
       this.replaced.add(index);
-      return this.baseFromContext(state, own, written);
+      return baseFromContext(state, own, written, this.opts.baseEnv);
     }
     if (written === 'scratch') return;
     const parent = this.byName.get(written.toLowerCase());
@@ -228,35 +220,18 @@ class Builder {
       return;
     }
     const named = this.namedContext(written, platform);
-    if (named) return this.baseFromContext(state, named, written);
+    if (named) return baseFromContext(state, named, written, this.opts.baseEnv);
     const ref = isOciLayoutRef(written) ? written : normalizeReference(written);
     if (isReferenceError(ref)) {
       this.report.error(range, `invalid base image "${written}": ${ref.error}`);
       return;
     }
-    this.imageBase(state, ref, written);
+    imageBase(state, ref, written, this.opts.baseEnv);
   }
 
   namedContext(written: string, platform: Platform): NamedContextSource | undefined {
     const name = this.opts.namedContexts ? contextName(written) : undefined;
     return name !== undefined ? this.opts.namedContexts!(name, platform) : undefined;
-  }
-
-  baseFromContext(state: StageState, source: NamedContextSource, written: string): void {
-    if (source.kind === 'image') return this.imageBase(state, source.ref, written);
-    if (source.kind === 'scratch') return;
-    state.stage.base = { kind: 'local', key: source.key, written };
-    state.emptyScratch = false;
-    state.runEnv = new Map([['PATH', DEFAULT_PATH]]);
-  }
-
-  imageBase(state: StageState, ref: string, written: string): void {
-    state.stage.base = { kind: 'image', ref, written };
-    state.scope.env = envMap(this.opts.baseEnv?.(ref));
-    state.emptyScratch = false;
-    // Docker gives a base without PATH the default one (it also lands in the image config).
-    state.runEnv = new Map(state.scope.env);
-    if (!state.runEnv.has('PATH')) state.runEnv.set('PATH', DEFAULT_PATH);
   }
 
   instruction(ins: RawInstruction): void {
