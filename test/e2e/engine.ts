@@ -5,6 +5,7 @@
 // gives one, each with its own docker(), build(), imageInspect(), imageRootfs() and daemonLog().
 // The module-level helpers (docker(), dockerBuild(), e2e().dockerHost, ...) act on the *current* engine:
 // inside `onEachEngine(...)` the engine of that block, else the primary (Docker 20.10 when it runs).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -240,6 +241,8 @@ export function rootfsFromSave(archive: Buffer): Rootfs {
   return applyLayers(layers);
 }
 
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
 function layerBytes(files: Map<string, TarEntry>, path: string): Buffer {
   let entry = files.get(path);
   // docker save may store a repeated layer as a symlink to its first copy.
@@ -249,6 +252,8 @@ function layerBytes(files: Map<string, TarEntry>, path: string): Buffer {
   if (entry?.type !== 'file') throw new Error(`docker save output: layer ${path} not found`);
   const data = entry.content;
   if (data[0] === 0x1f && data[1] === 0x8b) return gunzipSync(data);
+  // zstd (a compression=zstd image saved from the containerd store): Node 20's zlib has no zstd.
+  if (data.subarray(0, 4).equals(ZSTD_MAGIC)) return execFileSync('zstd', ['-q', '-dc'], { input: data, maxBuffer: 1 << 30 });
   return data;
 }
 

@@ -1,5 +1,5 @@
 // Installs what the e2e suite needs on a fresh Debian 12 machine: Debian 12's docker.io (Docker 20.10,
-// containerd 1.6, runc), registry, skopeo, umoci, cpio and bsdcpio with apt-get; and Docker 26 (daemon, client,
+// containerd 1.6, runc), registry, skopeo, umoci, cpio, bsdcpio, zstd and gzip with apt-get; and Docker 26 (daemon, client,
 // buildx 0.13) from Debian 13's packages, downloaded with a private package list (the machine's apt
 // state stays Debian 12) and unpacked with `dpkg -x` into a cache that later runs reuse as is.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,11 @@ import { commandFailed, run } from '../exec.js';
 import { log } from './log.js';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const REQUIRED_TOOLS = ['/usr/bin/docker', '/usr/sbin/dockerd', '/usr/bin/containerd', '/usr/sbin/runc', '/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci', '/usr/bin/cpio', '/usr/bin/bsdcpio', '/bin/busybox'];
+const REQUIRED_TOOLS = ['/usr/bin/docker', '/usr/sbin/dockerd', '/usr/bin/containerd', '/usr/sbin/runc', '/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci', '/usr/bin/cpio', '/usr/bin/bsdcpio', '/bin/busybox', '/usr/bin/zstd', '/usr/bin/gzip'];
 // cpio and libarchive-tools (bsdcpio): independent readers of punch's initramfs archives.
 // busybox-static: a static shell for the busybox base image that RUN tests start from.
-const APT_PACKAGES = ['docker.io', 'docker-registry', 'skopeo', 'umoci', 'cpio', 'libarchive-tools', 'busybox-static'];
+// zstd and gzip: independent readers of punch's compressed layers (`zstd -t`, `gzip -t`).
+const APT_PACKAGES = ['docker.io', 'docker-registry', 'skopeo', 'umoci', 'cpio', 'libarchive-tools', 'busybox-static', 'zstd', 'gzip'];
 const APT_TIMEOUT_MS = 30 * 60_000;
 
 function aptEnv(): NodeJS.ProcessEnv {
