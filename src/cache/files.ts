@@ -26,15 +26,24 @@ export function statFile(path: string): FileStat | undefined {
 }
 
 export function sameStat(a: FileStat, b: FileStat): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+  return sameContentStat(a, b) && a.ctimeNs === b.ctimeNs;
+}
+
+/**
+ * The stat check of a cache blob: as sameStat without ctime. Every hit hard-links the blob into an
+ * output (and removing that output unlinks it), which moves ctime though no byte changed; a write
+ * through either name moves mtime, a truncation the size.
+ */
+export function sameContentStat(a: FileStat, b: FileStat): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }
 
 /**
  * git's "racy" rule: a stat taken at `at` (the filesystem's clock) proves nothing about a file
  * changed in the same clock tick or later, since a further change in that tick leaves it as is.
  */
-export function racy(st: FileStat, at: string): boolean {
-  return BigInt(st.mtimeNs) >= BigInt(at) || BigInt(st.ctimeNs) >= BigInt(at);
+export function racy(st: FileStat, at: string, withCtime = true): boolean {
+  return BigInt(st.mtimeNs) >= BigInt(at) || (withCtime && BigInt(st.ctimeNs) >= BigInt(at));
 }
 
 /** A temp name beside the file it becomes; the pid tells processes apart, creation is exclusive. */

@@ -10,7 +10,7 @@ import { closeSync, copyFileSync, constants, linkSync, mkdirSync, openSync, read
 import { join } from 'node:path';
 import { nodeCrypto } from '../builtins.js';
 import { sha256Hex } from '../sha256.js';
-import { fsClockAfter, racy, readRecord, sameStat, statFile, syncPath, tempName, writeFileAtomic, type FileStat } from './files.js';
+import { fsClockAfter, racy, readRecord, sameContentStat, sameStat, statFile, syncPath, tempName, writeFileAtomic, type FileStat } from './files.js';
 
 /** The compression settings that enter an entry's key. */
 export interface CompressionKey {
@@ -147,8 +147,8 @@ export class LayerCache {
   }
 
   /**
-   * The verified entry `key`, or undefined. A blob whose stat is as verified (and was not racy then)
-   * is used as is; otherwise it is rehashed. A missing, truncated or corrupted blob removes the entry
+   * The verified entry `key`, or undefined. A blob whose device, inode, size and mtime are as
+   * verified (and was not racy then) is used as is; otherwise it is rehashed. A missing, truncated or corrupted blob removes the entry
    * (and the blob), so the caller rebuilds the layer: a bad entry is never handed out.
    */
   lookup(key: string): CachedLayer | undefined {
@@ -161,12 +161,12 @@ export class LayerCache {
     const path = join(this.blobsDir, rec.digest.slice('sha256:'.length));
     const st = statFile(path);
     const hit = (verified: 'stat' | 'hash'): CachedLayer => ({ path, digest: rec.digest, diffID: rec.diffID, size: rec.size, mediaType: rec.mediaType, verified });
-    if (st && sameStat(st, rec.blob) && !racy(st, rec.verifiedAt)) return hit('stat');
+    if (st && sameContentStat(st, rec.blob) && !racy(st, rec.verifiedAt, false)) return hit('stat');
     if (st && st.size === String(rec.size)) {
       const read = hashFile(path);
       const after = statFile(path);
-      if (read && read.digest === rec.digest && read.size === rec.size && after && sameStat(after, st)) {
-        this.#writeEntry(key, { ...rec, blob: st, verifiedAt: fsClockAfter(this.entriesDir, maxTime(st)) });
+      if (read && read.digest === rec.digest && read.size === rec.size && after && sameContentStat(after, st)) {
+        this.#writeEntry(key, { ...rec, blob: st, verifiedAt: fsClockAfter(this.entriesDir, BigInt(st.mtimeNs)) });
         return hit('hash');
       }
     }
@@ -180,7 +180,7 @@ export class LayerCache {
     rmSync(join(this.entriesDir, `${key}.used`), { force: true });
     // Only the file that failed: a concurrent build may have renamed a good one over it since.
     const now = statFile(blobPath);
-    if (st && now && sameStat(now, st)) rmSync(blobPath, { force: true });
+    if (st && now && sameContentStat(now, st)) rmSync(blobPath, { force: true });
   }
 
   /**
@@ -204,7 +204,7 @@ export class LayerCache {
       renameSync(tmp, path);
       syncPath(this.blobsDir);
       const blob = statFile(path) ?? st;
-      this.#writeEntry(key, { v: 1, diffID: layer.diffID, digest: layer.digest, size: layer.size, mediaType: layer.mediaType, blob, verifiedAt: fsClockAfter(this.entriesDir, maxTime(blob)) });
+      this.#writeEntry(key, { v: 1, diffID: layer.diffID, digest: layer.digest, size: layer.size, mediaType: layer.mediaType, blob, verifiedAt: fsClockAfter(this.entriesDir, BigInt(blob.mtimeNs)) });
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -228,10 +228,4 @@ export class LayerCache {
       writeFileSync(used, '');
     }
   }
-}
-
-function maxTime(st: FileStat): bigint {
-  const m = BigInt(st.mtimeNs);
-  const c = BigInt(st.ctimeNs);
-  return m > c ? m : c;
 }

@@ -2,7 +2,7 @@
 // stat or by hash), anything that enters the tar or the compression misses, and a bad entry is
 // rebuilt, never exported. Images are byte-identical with and without the cache.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, openSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, copyFileSync, rmSync, openSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LayerCache } from '../../src/cache/index.js';
@@ -216,14 +216,22 @@ describe('bad cache entries are rebuilt, never exported', () => {
     expect(readFileSync(rebuilt.dest).equals(readFileSync(first.dest))).toBe(true);
   });
 
-  it('rebuilds a corrupted blob even when its times are put back (ctime cannot be)', async () => {
+  const onlyKey = (f: Fixture) => readdirSync(f.cache.entriesDir).filter((x) => x.endsWith('.json')).map((x) => x.slice(0, -5))[0]!;
+
+  it('trusts a blob by stat after outputs linked to it were removed (its ctime moved, its bytes did not)', async () => {
     const f = fixture();
     const first = await exportWith(f);
-    const blob = cacheBlob(f, first.layer);
-    const st = statSync(blob);
-    overwriteByte(blob, 10);
-    utimesSync(blob, st.atime, st.mtime);
-    expect((await exportWith(f)).outcome).toBe('miss');
+    await exportWith(f);
+    rmSync(first.dest, { recursive: true });
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('stat');
+  });
+
+  it('rehashes a blob whose mtime moved, and keeps it when its bytes still match', async () => {
+    const f = fixture();
+    const first = await exportWith(f);
+    utimesSync(cacheBlob(f, first.layer), MTIME, MTIME);
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('hash');
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('stat');
   });
 
   it('rebuilds when an entry record is unreadable', async () => {
