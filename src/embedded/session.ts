@@ -89,6 +89,7 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
           warn: (msg) => b.warn(`${file}: warning: ${msg}`),
           onStep: (step) => say(`[${shown}] ${step}`),
           signal: b.signal,
+          ...(graph.toolsImage !== undefined ? { toolsImage: graph.toolsImage } : {}),
         });
       } catch (e) {
         throw e instanceof FileOpError ? locateStepFailure(graph, file, e) : e;

@@ -1,5 +1,6 @@
 // The in-process LLB executor behind `punch build`: runs the pb.Definition bytes `punch llb` prints
-// (source and file ops; no exec) over in-memory snapshots whose contents stay on disk.
+// (source and file ops, and the one ExecOp punch runs in-process: `punch initrd` on punch's own image)
+// over in-memory snapshots whose contents stay on disk.
 import { pb } from '../gen/pb.js';
 import { decodeDefinition, type DecodedOp } from '../llb/definition.js';
 import { int64ToBigInt, int64ToNumber, type Int64 } from '../llb/int64.js';
@@ -9,6 +10,7 @@ import { copyAction, type CopyParams, type Owner } from './copy.js';
 import { diffTrees } from './diff.js';
 import { loadImageTree } from './imagefs.js';
 import { readLocalTree } from './local.js';
+import { recogniseInitrd, runInitrd } from './initrd-exec.js';
 import { globToRegex, splitWildcards } from './wildcards.js';
 import { cleanComponents, emptyRoot, joinComponents, lookup, resolvePath, sortedChildren, WorkTree } from './tree.js';
 import type { Content, DirNode, FsNode, ImageProvider, LayerSpec } from './types.js';
@@ -29,6 +31,11 @@ export interface ExecEnv {
   /** Called as each FileOp starts, with its progress name (e.g. `COPY kernel /unikernel/kernel`). */
   onStep?: (description: string) => void;
   signal?: AbortSignal;
+  /**
+   * Punch's own image (as the graph names it, without `docker-image://`): its `punch initrd` ExecOps run
+   * in-process (src/initrd-builtin.ts). Every other ExecOp is refused.
+   */
+  toolsImage?: string;
 }
 
 export interface ExecResult {
@@ -87,23 +94,24 @@ class Executor {
   }
 
   output(digest: string, index: number): Promise<Snapshot> {
-    if (index !== 0) throw new Error(`invalid LLB: output ${index} of op ${digest} (source and file ops have one output)`);
-    let p = this.#memo.get(digest);
+    const key = index === 0 ? digest : `${digest} ${index}`;
+    let p = this.#memo.get(key);
     if (!p) {
-      p = this.#run(digest);
-      this.#memo.set(digest, p);
+      p = this.#run(digest, index);
+      this.#memo.set(key, p);
     }
     return p;
   }
 
-  async #run(digest: string): Promise<Snapshot> {
+  async #run(digest: string, index: number): Promise<Snapshot> {
     this.#env.signal?.throwIfAborted();
     const d = this.#ops.get(digest);
     if (!d) throw new Error(`invalid LLB: missing input digest ${digest}`);
     const op = d.op;
+    if (index !== 0 && !op.exec) throw new Error(`invalid LLB: output ${index} of op ${digest} (source and file ops have one output)`);
     if (op.source) return this.#source(op.source, op.platform ?? undefined);
     if (op.file) return this.#file(d);
-    if (op.exec) return this.#exec(d);
+    if (op.exec) return this.#exec(d, index);
     const kind = op.exec ? 'RUN/exec' : op.build ? 'build' : op.merge ? 'merge' : op.diff ? 'diff' : 'unknown';
     throw new UnsupportedOpError(
       `punch build cannot execute ${kind} ops; use BuildKit (punch llb | buildctl build, or the punch frontend)`,
@@ -111,13 +119,26 @@ class Executor {
   }
 
   /**
-   * The seam for ExecOps: this engine has no container runtime, so it runs none. (`punch build` refuses
-   * RUN files before it gets here, at the RUN's line; this catches any graph that reaches it anyway.)
+   * ExecOps: this engine has no container runtime. It runs punch's initrd builtin in-process (the only
+   * output anything reads is /out); any other op is refused. (`punch build` refuses RUN files before
+   * it gets here, at the RUN's line; this catches any graph that reaches it anyway.)
    */
-  #exec(_d: DecodedOp): Promise<Snapshot> {
-    throw new UnsupportedOpError(
-      'punch build cannot execute RUN/exec ops; use BuildKit (punch llb | buildctl build, or the punch frontend)',
-    );
+  async #exec(d: DecodedOp, index: number): Promise<Snapshot> {
+    const initrd = recogniseInitrd(d, this.#ops, this.#env.toolsImage);
+    if (typeof initrd === 'string') {
+      const why = this.#env.toolsImage === undefined ? '' : ` (this one is not punch's initrd builtin: ${initrd})`;
+      throw new UnsupportedOpError(`punch build cannot execute RUN/exec ops${why}; use BuildKit (punch llb | buildctl build, or the punch frontend)`);
+    }
+    if (index !== 1) throw new UnsupportedOpError(`punch build runs punch initrd for its /out result only, not output ${index}`);
+    const tree = initrd.tree ? (await this.output(initrd.tree.digest, initrd.tree.index)).root : emptyRoot();
+    const description = d.metadata.description?.[CUSTOM_NAME];
+    if (description !== undefined) this.#env.onStep?.(description);
+    try {
+      return { root: await runInitrd(tree, initrd.epoch, this.#store, this.#env.signal), layers: [] };
+    } catch (e) {
+      if (this.#env.signal?.aborted || !(e instanceof Error)) throw e;
+      throw new FileOpError(description, e);
+    }
   }
 
   #platform(p: pb.Platform.$Properties | undefined): Platform {
@@ -351,37 +372,4 @@ function rm(tree: WorkTree, r: pb.FileActionRm.$Properties): void {
     const comps = [...resolvePath(tree.root, joinComponents(clean.slice(0, -1))), clean[clean.length - 1]!];
     if (!tree.remove(comps) && !r.allowNotFound) throw new Error(`rm ${p}: no such file or directory`);
   }
-}
-
-/** One path of the final rootfs, for tests and parity checks against BuildKit. */
-export interface RootfsEntry {
-  /** Absolute path; `/` is the root. */
-  path: string;
-  type: FsNode['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number | undefined;
-  /** Regular files only. */
-  size?: number;
-  /** Symlinks only. */
-  linkTarget?: string;
-  /** Regular files only: where the bytes are. */
-  content?: Content;
-}
-
-/** Every path of `root` in walk order (each dir before its contents, names in byte order). */
-export function listRootfs(root: DirNode): RootfsEntry[] {
-  const out: RootfsEntry[] = [];
-  const visit = (node: FsNode, comps: string[]): void => {
-    const e: RootfsEntry = { path: joinComponents(comps), type: node.type, mode: node.meta.mode, uid: node.meta.uid, gid: node.meta.gid, mtime: node.meta.mtime };
-    if (node.type === 'file') {
-      e.size = node.size;
-      e.content = node.content;
-    } else if (node.type === 'symlink') e.linkTarget = node.target;
-    out.push(e);
-    if (node.type === 'dir') for (const [name, child] of sortedChildren(node)) visit(child, [...comps, name]);
-  };
-  visit(root, []);
-  return out;
 }
