@@ -1,7 +1,7 @@
 // The contract between the core (text → plan → graph) and the three ways in (llb emitter,
 // gateway frontend, embedded builder). Implemented by src/convert/index.ts.
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
-import type { Definition, HostIP, Ulimit } from '../llb/index.js';
+import type { Definition, HostIP, State, Ulimit } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import type { NamedContextLookup, Planner } from '../plan/types.js';
@@ -43,6 +43,17 @@ export interface NamedContexts {
   locals: ReadonlyMap<string, NamedLocal>;
 }
 
+/**
+ * A context BuildKit fetches itself (a git checkout, an HTTP download or its unpacked archive): COPY
+ * reads this state whole, and no ignore file applies (as in BuildKit's Dockerfile frontend).
+ */
+export interface RemoteContextSource {
+  remote: State;
+}
+
+/** Where COPY and RUN mounts read the build context from. */
+export type BuildContext = ContextSource | RemoteContextSource;
+
 /** The engine's settings for every RUN (the frontend opts `add-hosts`, `force-network-mode`, …) and its caps. */
 export interface RunEngineOptions {
   extraHosts?: HostIP[];
@@ -72,7 +83,7 @@ export interface BuildInput {
   platform?: Platform;
   /** The builder's own platform (BuildKit worker or host). */
   defaultPlatform: Platform;
-  context: ContextSource;
+  context: BuildContext;
   /** Named contexts replacing stages and images of their names. */
   namedContexts?: NamedContexts;
   /** Absent: bases are not resolved (`punch llb`), their config is not inherited and a warning says so. */

@@ -20,7 +20,8 @@ import { neededStages } from './stages.js';
 import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
 
-export { missingArtifactMessage, type Artifact, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type NamedContexts, type NamedLocal, type ResolvedImage, type RunEngineOptions } from './api.js';
+export { HTTP_CONTEXT_FILE, contextSubdir, detectRemoteContext, gitContextState, httpContextState, isArchive, unpackedContext, type RemoteContext } from './remote-context.js';
+export { missingArtifactMessage, type Artifact, type BuildContext, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type NamedContexts, type NamedLocal, type RemoteContextSource, type ResolvedImage, type RunEngineOptions } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
 export { PUBLISHED_REPOSITORY, TOOLS_IMAGE_ARG, toolsImage, type ToolsImage, type ToolsImageOrigin } from './tools-image.js';
@@ -106,7 +107,7 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
     ...warnings,
     ...planDiagnostics,
     ...unusedArgWarnings(plan, input.file),
-    ...ignoredSources(input.file, copySteps(stages), input.context.excludePatterns),
+    ...('remote' in input.context ? [] : ignoredSources(input.file, copySteps(stages), input.context.excludePatterns)),
     ...meta.diagnostics,
   ], checking.config);
   if (hasErrors(diagnostics)) throw new PunchError(diagnostics);

@@ -32,10 +32,11 @@ function chownSpec(step: CopyStep): ChownSpec | undefined {
   return step.chown.group !== undefined ? { user, group: userSpec(step.chown.group) } : { user };
 }
 
-/** The context local, asking only for the files COPY names, minus .dockerignore. */
+/** The context local, asking only for the files COPY names, minus .dockerignore; or the remote context's state. */
 function contextState(input: BuildInput, steps: readonly Step[]): State {
-  const includes = contextIncludePatterns(steps);
   const c = input.context;
+  if ('remote' in c) return c.remote;
+  const includes = contextIncludePatterns(steps);
   return local(c.name, {
     ...(c.sessionId ? { sessionId: c.sessionId } : {}),
     ...(c.unique && !c.sessionId ? { unique: c.unique } : {}),

@@ -82,7 +82,7 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
       let result;
       try {
         result = await executeDefinition(encodeDefinition(graph.definition), {
-          locals: { [planned.input.context.name]: b.contextDir },
+          locals: { ['name' in planned.input.context ? planned.input.context.name : 'context']: b.contextDir },
           images: imageProvider(registry, b.contextDir),
           workDir: () => join(workDir(), String(index)),
           platform: graph.platform,

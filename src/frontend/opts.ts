@@ -10,6 +10,7 @@ import { HTTP2_SWITCH, parseHttp2Choice, type Http2Choice } from './connect.js';
 import { FrontendError } from './errors.js';
 import { parseRequestId } from './subrequests/index.js';
 import { parseNamedContexts, type NamedContextOpt } from './named-contexts.js';
+import { detectRemoteContext, type RemoteContext } from '../convert/index.js';
 
 export type ImageResolveMode = 'default' | 'pull' | 'local';
 
@@ -23,6 +24,11 @@ export interface FrontendOptions {
   dockerfileKey: string;
   /** Session dir holding the build context (`contextkey`, default `context`). */
   contextKey: string;
+  /**
+   * The opt named like the context dir holds a git or http(s) URL: BuildKit fetches the context, and
+   * the Containerfile is read from it unless `dockerfilekey` names a local dir (`localDockerfile`).
+   */
+  remoteContext?: RemoteContextOptions;
   target?: string;
   /** `platform` opt, in the order given, duplicates dropped; empty = the engine's default. */
   platforms: Platform[];
@@ -48,7 +54,20 @@ export interface FrontendOptions {
   http2: Http2Choice;
 }
 
+export interface RemoteContextOptions {
+  context: RemoteContext;
+  /** `dockerfilekey` was given: the Containerfile comes from that session dir, not from the remote context. */
+  localDockerfile: boolean;
+  /** `build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR`: keep `.git` in a git context. */
+  keepGitDir: boolean;
+  /** `contextsubdir`: only this directory of the remote context is the context. */
+  subdir?: string;
+}
+
 const OPT_PREFIX = 'BUILDKIT_FRONTEND_OPT_';
+
+// Go's strconv.ParseBool, which the Dockerfile frontend reads BUILDKIT_CONTEXT_KEEP_GIT_DIR with.
+const GO_TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True'];
 
 /**
  * The raw opts from the environment, as Go's grpcclient reads them: the var's value is split at the
@@ -115,15 +134,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
   const requestId = parseRequestId(opts['requestid']);
   const dockerfileKey = opts['dockerfilekey'] || 'dockerfile';
   const contextKey = opts['contextkey'] || 'context';
-  // The Dockerfile frontend reads a remote context (git or https URL, tarball) from the opt named like
-  // the context dir; punch only builds from the client's local context.
-  const remote = opts[contextKey];
-  if (remote !== undefined && remote !== '') {
-    throw new FrontendError(
-      `punch builds only from a local build context, but the build's context is ${remote}: ` +
-        'clone or download it and build from the directory',
-    );
-  }
+  const remoteContext = parseRemoteContext(opts, contextKey);
   const target = opts['target'];
   const buildArgs = prefixed(opts, 'build-arg:');
   const http2 = parseHttp2Choice(buildArgs[HTTP2_SWITCH] ?? http2Env);
@@ -133,7 +144,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     dockerfileKey,
     contextKey,
     platforms: parsePlatforms(opts['platform'] ?? ''),
-    multiPlatform: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(opts['multi-platform'] ?? ''),
+    multiPlatform: GO_TRUE.includes(opts['multi-platform'] ?? ''),
     buildArgs,
     labels: prefixed(opts, 'label:'),
     imageResolveMode: parseResolveMode(opts['image-resolve-mode']),
@@ -143,6 +154,7 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     namedContexts: parseNamedContexts(opts),
     http2,
   };
+  if (remoteContext) result.remoteContext = remoteContext;
   if (target) result.target = target;
   if (requestId) result.requestId = requestId;
   if (sessionId) result.sessionId = sessionId;
@@ -152,6 +164,26 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
     result.uruncVersion = urunc;
   }
   return result;
+}
+
+/** The remote context named by the opt named like the context dir (as the Dockerfile frontend reads it). */
+function parseRemoteContext(opts: Record<string, string>, contextKey: string): RemoteContextOptions | undefined {
+  const value = opts[contextKey];
+  if (value === undefined || value === '') return undefined;
+  const context = detectRemoteContext(value);
+  if (!context) {
+    throw new FrontendError(
+      `the build context option ${contextKey}=${value} is neither a git URL (https://host/repo.git#ref:dir, git://, git@host:repo) ` +
+        'nor an http(s) URL of a tarball or Containerfile: give one of those, or build from a local directory',
+    );
+  }
+  const subdir = opts['contextsubdir'];
+  return {
+    context,
+    localDockerfile: 'dockerfilekey' in opts,
+    keepGitDir: GO_TRUE.includes(opts['build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR'] ?? ''),
+    ...(subdir !== undefined && subdir !== '' ? { subdir } : {}),
+  };
 }
 
 /** Options of the running frontend process. */

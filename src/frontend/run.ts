@@ -15,7 +15,8 @@ import { NamedContextError, checkArtifacts, parseBuildFile, planSession, type Gr
 import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, UnsupportedSubrequestError, messageNamingImage } from './errors.js';
-import { frontendOptionsFromEnv, type FrontendOptions } from './opts.js';
+import { frontendOptionsFromEnv, type FrontendOptions, type RemoteContextOptions } from './opts.js';
+import { remoteContextInputs, stateDefinition } from './remote-context.js';
 import { returnResult, type SolvedImage } from './result.js';
 import { REQUEST_DESCRIBE, answerSubrequest } from './subrequests/index.js';
 import { describeResult } from './subrequests/results.js';
@@ -53,7 +54,8 @@ async function serve(env: NodeJS.ProcessEnv, io: FrontendIO, build: BuildFunctio
   const transport = connectTransport(opts?.http2 ?? 'punch', joinStreams(io.input, io.output));
   const connecting = LLBBridge.connect(transport, opts ? { solveDefaults: opts.cacheImports } : {});
   // describe needs no input at all.
-  const early = opts && opts.requestId !== REQUEST_DESCRIBE ? solveInputsWithPing(transport, opts) : undefined;
+  // A remote context's inputs depend on what BuildKit fetches (and on its caps): they wait for Ping.
+  const early = opts && opts.requestId !== REQUEST_DESCRIBE && !opts.remoteContext ? solveInputsWithPing(transport, opts) : undefined;
   let bridge: LLBBridge;
   let pinged = 0;
   try {
@@ -121,6 +123,15 @@ function refOf(result: moby.buildkit.v1.frontend.Result.$Properties): string {
   throw new FrontendError('BuildKit answered Solve without a single result ref; this engine is not supported');
 }
 
+/** The build file (its name as diagnostics show it, bytes, vertex for warnings), ignore file and context. */
+interface LoadedInputs {
+  file: string;
+  bytes: Uint8Array;
+  ignore: { file: string; bytes: Uint8Array } | undefined;
+  digest: string;
+  context: SessionInput['context'];
+}
+
 interface InputRefs {
   fileRef: string;
   ignoreRef: string;
@@ -166,10 +177,11 @@ class FrontendSession {
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
     if (opts.requestId === REQUEST_DESCRIBE) return { metadata: describeResult() };
     const loaded = await this.loadInputs(opts);
-    this.warningTarget = { digest: loaded.digest, file: opts.filename, data: loaded.bytes };
+    const file = loaded.file;
+    this.warningTarget = { digest: loaded.digest, file, data: loaded.bytes };
 
     const sessionInput: SessionInput = {
-      file: opts.filename,
+      file,
       bytes: loaded.bytes,
       ...(loaded.ignore ? { ignore: loaded.ignore.bytes, ignoreFile: loaded.ignore.file } : {}),
       buildArgs: opts.buildArgs,
@@ -178,17 +190,17 @@ class FrontendSession {
       ...(opts.uruncVersion !== undefined ? { uruncVersion: opts.uruncVersion } : {}),
       platforms: opts.platforms,
       defaultPlatform,
-      context: { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) },
+      context: loaded.context,
       run: { ...opts.run, llbCaps: caps.llb },
       resolveImage: this.imageResolver(opts),
       namedContexts: await loadNamedContexts(opts.namedContexts, opts.sessionId, async (definition) => this.readOptional(await this.solveRef(definition), '.dockerignore')),
       ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
     };
     if (opts.requestId) {
-      const { file, text } = parseBuildFile(loaded.bytes, opts.filename);
+      const parsed = parseBuildFile(loaded.bytes, file);
       const metadata = await answerSubrequest(opts.requestId, {
-        file,
-        text,
+        file: parsed.file,
+        text: parsed.text,
         buildArgs: opts.buildArgs,
         labels: opts.labels,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -204,7 +216,7 @@ class FrontendSession {
     const graphs = planned.graphs;
 
     const multi = graphs.length > 1 || opts.multiPlatform;
-    const images = await Promise.all(graphs.map((g) => this.solveImage(g, opts.filename, multi)));
+    const images = await Promise.all(graphs.map((g) => this.solveImage(g, file, multi)));
     return returnResult(images, { multiPlatform: opts.multiPlatform, annotations: caps.llb.has(Cap.annotations) });
   }
 
@@ -224,7 +236,8 @@ class FrontendSession {
   }
 
   /** Containerfile and ignore file bytes, read the way the Dockerfile frontend reads them (src/session decodes them). */
-  private async loadInputs(opts: FrontendOptions): Promise<{ bytes: Uint8Array; ignore: { file: string; bytes: Uint8Array } | undefined; digest: string }> {
+  private async loadInputs(opts: FrontendOptions): Promise<LoadedInputs> {
+    if (opts.remoteContext) return this.loadRemoteInputs(opts, opts.remoteContext);
     const { filename } = opts;
     const { containerfile, contextIgnore } = inputDefinitions(opts);
     // Solve is lazy and each call is a round trip: both inputs at once, usually already sent with Ping.
@@ -241,7 +254,21 @@ class FrontendSession {
       this.readOptional(ignoreRef, '.dockerignore'),
     ]);
     const ignore = ownIgnore ? { file: `${filename}.dockerignore`, bytes: ownIgnore } : ctxIgnore ? { file: '.dockerignore', bytes: ctxIgnore } : undefined;
-    return { bytes: data, ignore, digest: containerfile.digest };
+    const context = { name: opts.contextKey, ...(opts.sessionId ? { sessionId: opts.sessionId } : {}) };
+    return { file: filename, bytes: data, ignore, digest: containerfile.digest, context };
+  }
+
+  /** The remote context, and the build file from it (or from the local dir `dockerfilekey` names); no ignore file applies. */
+  private async loadRemoteInputs(opts: FrontendOptions, remote: RemoteContextOptions): Promise<LoadedInputs> {
+    const platform = hostPlatform(process.arch);
+    const inputs = await remoteContextInputs(remote, opts.filename, this.bridge, platform, (d) => this.solveRef(d));
+    const source = remote.localDockerfile ? inputDefinitions(opts).containerfile : stateDefinition(inputs.buildFileSource, platform);
+    const file = remote.localDockerfile ? opts.filename : inputs.filename;
+    const where = remote.localDockerfile ? `the build's Containerfile directory (session dir "${opts.dockerfileKey}")` : `the build context ${remote.context.url}`;
+    const bytes = await this.bridge.readFile(await this.solveRef(source.definition), file).catch((e: unknown) => {
+      throw new FrontendError(`cannot read ${file} from ${where}: ${errorText(e)}; name the file with -f (its path in the context)`);
+    });
+    return { file, bytes, ignore: undefined, digest: source.digest, context: { remote: inputs.context } };
   }
 
   /** A file that may be absent (the Dockerfile frontend ignores any error reading ignore files). */

@@ -28,7 +28,8 @@ export interface LocalOptions {
   ignoreCache?: boolean;
 }
 
-function sourceState(v: Omit<SourceVertex, 'kind'>, statePlatform: Platform | undefined): State {
+/** Internal to src/llb: a source vertex's state, its attrs sorted and frozen. */
+export function sourceState(v: Omit<SourceVertex, 'kind'>, statePlatform: Platform | undefined): State {
   const vertex: SourceVertex = Object.freeze({
     kind: 'source',
     ...v,

@@ -1,7 +1,7 @@
 // Raw inputs → per-platform graphs: the one session the three ways in (frontend, `punch llb` and
 // `punch check`, `punch build`) share. The build file is decoded and read once, the ignore file
 // parsed once, the BuildInput assembled once; only the target platform varies between graphs.
-import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type RunEngineOptions } from '../convert/index.js';
+import { buildGraph, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type RemoteContextSource, type RunEngineOptions } from '../convert/index.js';
 import { PunchError, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { Platform } from '../platform.js';
 import { parseBuildFile, type BuildFile } from './buildfile.js';
@@ -25,8 +25,8 @@ export interface SessionInput {
   /** Target platforms in order; empty means one graph for the default (or the Unikraft rule). */
   platforms: readonly Platform[];
   defaultPlatform: Platform;
-  /** The context local; its exclude patterns come from `ignore`. */
-  context: Omit<ContextSource, 'excludePatterns'>;
+  /** The context local, its exclude patterns from `ignore`; or a remote context (no ignore file applies). */
+  context: Omit<ContextSource, 'excludePatterns'> | RemoteContextSource;
   resolveImage?: ImageResolver;
   /** Named contexts (`--build-context`, `context:NAME` opts). */
   namedContexts?: readonly NamedContextInput[];
@@ -68,7 +68,7 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     buildArgs: raw.buildArgs,
     labels: raw.labels,
     defaultPlatform: raw.defaultPlatform,
-    context: { ...raw.context, excludePatterns: excludePatterns(raw.ignore, raw.ignoreFile ?? '.dockerignore') },
+    context: 'remote' in raw.context ? raw.context : { ...raw.context, excludePatterns: excludePatterns(raw.ignore, raw.ignoreFile ?? '.dockerignore') },
     ...(raw.target !== undefined ? { target: raw.target } : {}),
     ...(raw.resolveImage ? { resolveImage: raw.resolveImage } : {}),
     ...(raw.namedContexts && raw.namedContexts.length > 0 ? { namedContexts: readNamedContexts(raw.namedContexts) } : {}),

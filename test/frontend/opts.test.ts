@@ -110,8 +110,7 @@ describe('typed frontend options', () => {
     ['a malformed platform', { platform: 'linux/amd64,linux//arm64' }, 'platform option: invalid platform "linux//arm64": expected os/arch[/variant]'],
     ['an unknown image-resolve-mode', { 'image-resolve-mode': 'always' }, 'image-resolve-mode option: invalid value "always": expected default, pull or local'],
     ['a subrequest punch does not answer', { requestid: 'frontend.convertllb' }, 'unsupported request frontend.convertllb'],
-    ['a remote context', { context: 'https://github.com/x/y.git' }, 'punch builds only from a local build context, but the build\'s context is https://github.com/x/y.git'],
-    ['a remote context under a renamed context key', { contextkey: 'src', src: 'git://h/r' }, "the build's context is git://h/r"],
+    ['a context value that is no URL', { context: 'some/dir' }, 'the build context option context=some/dir is neither a git URL'],
   ];
   for (const [name, opts, message] of errors) {
     it(`rejects ${name}`, () => {
@@ -119,6 +118,36 @@ describe('typed frontend options', () => {
       expect(() => parseFrontendOptions(opts)).toThrow(message);
     });
   }
+});
+
+describe('remote context opts', () => {
+  it('reads a git URL in the context opt as a git context whose build file comes from it', () => {
+    expect(parseFrontendOptions({ context: 'https://h/r.git#main:sub' }).remoteContext).toEqual({
+      context: { kind: 'git', url: 'https://h/r.git#main:sub', remote: 'https://h/r.git', ref: 'main', subdir: 'sub' },
+      localDockerfile: false,
+      keepGitDir: false,
+    });
+  });
+
+  it('reads the opt named by contextkey', () => {
+    expect(parseFrontendOptions({ contextkey: 'src', src: 'git://h/r' }).remoteContext?.context).toMatchObject({ kind: 'git', remote: 'git://h/r' });
+  });
+
+  it('takes the build file from the local dir when dockerfilekey is given (buildx -f /abs/path with a remote context)', () => {
+    expect(parseFrontendOptions({ context: 'https://h/c.tgz', dockerfilekey: 'dockerfile' }).remoteContext).toMatchObject({ context: { kind: 'http' }, localDockerfile: true });
+  });
+
+  it('keeps .git with build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR=true', () => {
+    expect(parseFrontendOptions({ context: 'git://h/r', 'build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR': 'true' }).remoteContext?.keepGitDir).toBe(true);
+  });
+
+  it('scopes the remote context to contextsubdir', () => {
+    expect(parseFrontendOptions({ context: 'https://h/c.tgz', contextsubdir: 'app' }).remoteContext?.subdir).toBe('app');
+  });
+
+  it('has no remote context when the context opt is empty', () => {
+    expect(parseFrontendOptions({ context: '' }).remoteContext).toBeUndefined();
+  });
 });
 
 describe('urunc-version opt', () => {

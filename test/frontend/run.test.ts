@@ -130,7 +130,7 @@ describe('the frontend flow on a current BuildKit', () => {
       envWith(['filename=Containerfile']),
       stubBuild(seen),
     );
-    expect(seen[0]!.context.excludePatterns).toEqual(['only/this']);
+    expect(seen[0]!.context).toMatchObject({ excludePatterns: ['only/this'] });
   });
 
   it('resolves base images with the platform, resolve mode and an internal progress name', async () => {
@@ -480,9 +480,9 @@ describe('errors end as Return{error} and exit 0', () => {
     );
   });
 
-  it('reports a remote context clearly', async () => {
-    const r = await run({}, envWith(['context=https://example.com/repo.git']), stubBuild([]));
-    expect(r.returned.error?.message).toContain('punch builds only from a local build context');
+  it('reports a context opt that is neither a local context nor a URL clearly', async () => {
+    const r = await run({}, envWith(['context=some/dir']), stubBuild([]));
+    expect(r.returned.error?.message).toContain('the build context option context=some/dir is neither a git URL');
   });
 
   it('refuses a graph over 4 MiB with a clear message instead of sending it', async () => {
