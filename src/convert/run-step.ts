@@ -1,6 +1,7 @@
 // RunStep → ExecOp on the stage's state: Docker's environment, working directory (created when
 // missing), user, mounts, network and security modes, proxy build args kept out of the cache key.
-import { mkdir, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SSHSpec, type State } from '../llb/index.js';
+import { mkdir, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SourceLocation, type SSHSpec, type State } from '../llb/index.js';
+import type { SourceRange } from '../diagnostics.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { CopyFrom, RunStep } from '../plan/types.js';
 import type { RunEngineOptions } from './api.js';
@@ -80,6 +81,8 @@ export interface RunContext {
   madeDirs: Set<string>;
   /** The engine's settings for every RUN (frontend opts). */
   engine: RunEngineOptions | undefined;
+  /** The source location of a step (Definition.Source), so the engine's error names its line. */
+  locate: (range: SourceRange) => SourceLocation[];
 }
 
 /** How many ops a stage's RUNs add for WORKDIRs (each directory made once, before its first RUN). */
@@ -91,9 +94,10 @@ export function workdirOps(steps: readonly RunStep[]): number {
 export function runStep(state: State, step: RunStep, rc: RunContext): State {
   const cwd = step.workdir ?? (rc.baseConfig.config?.WorkingDir || '/');
   const nocache = rc.ignoreCache ? { ignoreCache: true } : {};
+  const locations = rc.locate(step.range);
   if (step.workdir !== undefined && step.workdir !== '/' && !rc.madeDirs.has(step.workdir)) {
     // Docker creates the WORKDIR; the mkdir is a no-op when the directory exists already.
-    state = state.file(mkdir(step.workdir, 0o755, { makeParents: true }), { customName: rc.name(`WORKDIR ${step.workdir}`), ...nocache });
+    state = state.file(mkdir(step.workdir, 0o755, { makeParents: true }), { customName: rc.name(`WORKDIR ${step.workdir}`), ...nocache, locations });
     rc.madeDirs.add(step.workdir);
   }
   const user = step.user ?? rc.baseConfig.config?.User;
@@ -117,6 +121,7 @@ export function runStep(state: State, step: RunStep, rc: RunContext): State {
     ...(rc.proxyEnv ? { proxyEnv: rc.proxyEnv } : {}),
     customName: rc.name(step.description),
     ...nocache,
+    locations,
   };
   return state.run(opts).root();
 }

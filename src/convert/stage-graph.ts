@@ -1,5 +1,5 @@
 // The LLB of each stage and the image config it leads to, in file order.
-import { copy, image, local, mkfile, ociLayout, scratch, type ChownSpec, type CopyInfo, type FileAction, type State, type UserSpec } from '../llb/index.js';
+import { copy, image, local, mkfile, ociLayout, scratch, sourceMap, type ChownSpec, type CopyInfo, type FileAction, type SourceLocation, type State, type UserSpec } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
@@ -8,7 +8,7 @@ import type { BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
-import { PunchError, type Diagnostic } from '../diagnostics.js';
+import { PunchError, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { missingRunCaps } from './run-caps.js';
 import { proxyEnvOf, runStep, workdirOps } from './run-step.js';
 import { initrdStep } from './initrd-step.js';
@@ -136,6 +136,11 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
   };
 
   const proxyEnv = proxyEnvOf(input.buildArgs);
+  // RUN ops carry their lines (as Docker's frontend does), so a failing command's error can name them.
+  const file = sourceMap(input.file, input.text, 'Dockerfile');
+  const locate = (r: SourceRange): SourceLocation[] => [
+    { map: file, ranges: [{ start: { line: r.start.line, character: r.start.col - 1 }, end: { line: r.end.line, character: r.end.col - 1 } }] },
+  ];
   const capErrors: Diagnostic[] = [];
   const states = new Map<number, State>();
   const configs = new Map<number, ImageConfig>();
@@ -191,6 +196,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         ignoreCache: ignoresCache(st),
         madeDirs,
         engine: input.run,
+        locate,
       });
     });
     states.set(st.index, state);

@@ -21,6 +21,7 @@ import { returnResult, type SolvedImage } from './result.js';
 import { REQUEST_DESCRIBE, answerSubrequest } from './subrequests/index.js';
 import { describeResult } from './subrequests/results.js';
 import { localDefinition, toPbDefinition } from './sources.js';
+import { locateSolveError } from './step-error.js';
 import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
 import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
@@ -328,7 +329,9 @@ class FrontendSession {
 
   private async solveImage(graph: BuildGraph, file: string, multi: boolean): Promise<SolvedImage> {
     if (this.logDefinitions) this.log(definitionLogLine(formatPlatform(graph.platform), encodeDefinition(graph.definition)));
-    const refId = await this.solveRef(toPbDefinition(graph.definition), true);
+    const refId = await this.solveRef(toPbDefinition(graph.definition), true).catch((e: unknown) => {
+      throw e instanceof GrpcError ? locateSolveError(e, graph.definition) : e;
+    });
     const where = multi ? formatPlatform(graph.platform) : '';
     await checkArtifacts(file, graph.artifacts, (path) => this.statArtifact(refId, path), where);
     return { platform: graph.platform, refId, config: graph.config, annotations: graph.annotations };

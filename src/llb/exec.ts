@@ -2,6 +2,7 @@
 // its mount, secret and SSH options. Marshalling is separate (execop.ts).
 import type { Platform } from '../platform.js';
 import { joinPath } from '../gopath.js';
+import type { SourceLocation } from './sourcemap.js';
 import type {
   CacheSharing,
   ExecMount,
@@ -68,6 +69,8 @@ export interface RunOptions {
   ssh?: SSHSpec[];
   customName?: string;
   ignoreCache?: boolean;
+  /** Where in the build file the command comes from (Definition.Source). */
+  locations?: SourceLocation[];
 }
 
 /** Secret files default to mode 0400, SSH sockets to 0600 (client/llb AddSecret / AddSSHSocket). */
@@ -113,6 +116,7 @@ export function execVertex(root: Output | undefined, dir: string, platform: Plat
     proxyEnv: opts.proxyEnv ? Object.freeze({ ...opts.proxyEnv }) : undefined,
     customName: opts.customName,
     ...(opts.ignoreCache ? { ignoreCache: true } : {}),
+    ...(opts.locations?.length ? { locations: Object.freeze([...opts.locations]) } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import { sortedRecord } from '../order.js';
 import { mergeMetadata, type OpMetadataValue } from './metadata.js';
 import { opOf, vertexInputs } from './ops.js';
 import type { State } from './state.js';
+import type { SourceLocation, SourceMap } from './sourcemap.js';
 import type { Output, Vertex } from './vertex.js';
 
 export interface MarshalOptions {
@@ -28,8 +29,15 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
   const digests = new Map<Vertex, string>();
   const def: Uint8Array[] = [];
   const metadata = new Map<string, OpMetadataValue>();
-  // Go's sourceMapCollector: one (here always empty) locations entry per op, the terminal op excepted.
+  // Go's sourceMapCollector: one locations entry per op (empty when the op has no source location),
+  // the terminal op excepted; each build file once in `infos`, in the order ops first name it.
   const locations: Record<string, pb.Locations.$Properties> = {};
+  const maps = new Map<SourceMap, number>();
+  const sourceIndex = (m: SourceMap): number => {
+    let i = maps.get(m);
+    if (i === undefined) maps.set(m, (i = maps.size));
+    return i;
+  };
   const ctx = {
     defaultPlatform: opts.platform,
     caps: opts.caps,
@@ -46,10 +54,10 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
     const dgst = digestOf(bytes);
     digests.set(v, dgst);
     // Equal ops (same digest) from different vertices appear once, with their metadata merged.
-    if (!metadata.has(dgst)) {
-      def.push(bytes);
-      locations[dgst] = {};
-    }
+    if (!metadata.has(dgst)) def.push(bytes);
+    // As Go, the last vertex with this digest sets its locations.
+    const locs = v.locations ?? [];
+    locations[dgst] = locs.length === 0 ? {} : { locations: locs.map((l) => ({ sourceIndex: sourceIndex(l.map), ranges: l.ranges.map(pbRange) })) };
     metadata.set(dgst, mergeMetadata(metadata.get(dgst), md));
   };
   // Post-order walk with an explicit stack: a chain of 10 000 COPY ops would overflow the call stack.
@@ -72,7 +80,13 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
 
   const sorted: Record<string, OpMetadataValue> = {};
   for (const [k, v] of metadata) sorted[k] = v;
-  return { def, metadata: sortedRecord(sorted), source: { locations: sortedRecord(locations) } };
+  const source: pb.Source.$Properties = { locations: sortedRecord(locations) };
+  if (maps.size > 0) source.infos = [...maps.keys()].map((m) => ({ filename: m.filename, data: m.data, ...(m.language ? { language: m.language } : {}) }));
+  return { def, metadata: sortedRecord(sorted), source };
+}
+
+function pbRange(r: SourceLocation['ranges'][number]): pb.Range.$Properties {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
 /** The terminal op declares the features the whole definition relies on (Go's State.Marshal). */

@@ -3,6 +3,7 @@ import type { Platform } from '../platform.js';
 import type { FileAction } from './fileaction.js';
 import { execVertex, type RunOptions } from './exec.js';
 import { joinPath } from '../gopath.js';
+import type { SourceLocation } from './sourcemap.js';
 import type { ExecVertex, FileVertex, Output } from './vertex.js';
 
 export class State {
@@ -48,7 +49,7 @@ export class State {
   }
 
   /** Applies a chain of file actions (copy, mkfile, mkdir, rm) to this state. */
-  file(action: FileAction, opts: { customName?: string; ignoreCache?: boolean } = {}): State {
+  file(action: FileAction, opts: { customName?: string; ignoreCache?: boolean; locations?: SourceLocation[] } = {}): State {
     const vertex: FileVertex = Object.freeze({
       kind: 'file',
       base: this.#output,
@@ -57,6 +58,7 @@ export class State {
       actions: action.actions,
       customName: opts.customName,
       ...(opts.ignoreCache ? { ignoreCache: true } : {}),
+      ...(opts.locations?.length ? { locations: Object.freeze([...opts.locations]) } : {}),
     });
     return new State({ vertex, index: 0 }, this.#platform, this.#dir);
   }

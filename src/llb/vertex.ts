@@ -1,5 +1,6 @@
 // The graph behind a State: immutable vertices, each marshalled to one pb.Op. Only this package builds them.
 import type { Platform } from '../platform.js';
+import type { SourceLocation } from './sourcemap.js';
 
 /** One output of a vertex (source and file ops have one, index 0; exec numbers its mounts' outputs). */
 export interface Output {
@@ -21,6 +22,8 @@ export interface SourceVertex {
   readonly customName: string | undefined;
   /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
   readonly ignoreCache?: boolean;
+  /** Where in the build file the op comes from (Definition.Source); never part of the op's digest. */
+  readonly locations?: readonly SourceLocation[];
 }
 
 export interface FileVertex {
@@ -35,6 +38,8 @@ export interface FileVertex {
   readonly customName: string | undefined;
   /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
   readonly ignoreCache?: boolean;
+  /** Where in the build file the op comes from (Definition.Source); never part of the op's digest. */
+  readonly locations?: readonly SourceLocation[];
 }
 
 export interface ExecVertex {
@@ -51,6 +56,8 @@ export interface ExecVertex {
   readonly customName: string | undefined;
   /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
   readonly ignoreCache?: boolean;
+  /** Where in the build file the op comes from (Definition.Source); never part of the op's digest. */
+  readonly locations?: readonly SourceLocation[];
 }
 
 export interface ExecMeta {

@@ -56,6 +56,19 @@ describe('RUN in the graph', () => {
     expect(e!.op.exec!.mounts![1]).toMatchObject({ dest: '/run/secrets/tok', mountType: 1, secretOpt: { ID: 'tok', mode: 0o400, optional: true } });
   });
 
+  it("records the RUN's lines in the Definition's source map, so the engine's error names them", async () => {
+    const g = await buildGraph(input(build('ARG V=1\nRUN echo $V \\\n  > /k\n'), { resolveImage }));
+    const e = decodeDefinition(encodeDefinition(g.definition)).ops.find((o) => o.op.exec)!;
+    expect(g.definition.source?.infos?.map((i) => i.filename)).toEqual(['Containerfile']);
+    const range = g.definition.source?.locations?.[e.digest]?.locations?.[0]?.ranges?.[0];
+    expect([range?.start?.line, range?.start?.character, range?.end?.line]).toEqual([3, 0, 4]);
+  });
+
+  it('puts no build file in the source map of a RUN-free graph', async () => {
+    const g = await buildGraph(input(`FROM busybox\nCOPY k /k\n${LABELS}`, { resolveImage }));
+    expect(g.definition.source?.infos).toBeUndefined();
+  });
+
   it('runs with no network for --network=none', async () => {
     const [e] = await execs(build('RUN --network=none true > /k\n'));
     expect(e!.op.exec!.network).toBe(2);
