@@ -88,11 +88,18 @@ onEachEngine((engine) => {
   });
 
   describe('RUN failures and options', () => {
-    test('a RUN whose command exits 3 fails the build, naming the command and its exit code', async () => {
-      const r = await punchBuild({ context: punchContext(`FROM ${busybox()}\nRUN echo before && exit 3\n${LABELS}`), tag: `punch-e2e/run:fails-${engine.name}` });
+    test('a RUN whose command exits 3 fails the build, naming its line, the command and its exit code', async () => {
+      const text = `FROM ${busybox()}\nRUN echo fine > /fine\nRUN echo before-the-failure && exit 3\n${LABELS}`;
+      const r = await punchBuild({ context: punchContext(text), tag: `punch-e2e/run:fails-${engine.name}` });
       expect(r.code).not.toBe(0);
-      expect(buildError(r)).toContain('/bin/sh -c echo before && exit 3');
-      expect(buildError(r)).toContain('exit code: 3');
+      // Line 1 is the #syntax line: the failing RUN is on line 4.
+      expect(buildError(r)).toContain('Containerfile:4:1: RUN echo before-the-failure && exit 3: ');
+      expect(buildError(r)).toContain('/bin/sh -c echo before-the-failure && exit 3');
+      expect(buildError(r)).toMatch(/exit code: 3$/);
+      // The command's output, as the engine shows it (v0.8 in the progress log; buildx also before the error).
+      expect(r.stderr).toContain('before-the-failure\n');
+      // buildx prints the excerpt of the failing line from the source map the frontend sends.
+      if (engine.info.buildx) expect(r.stderr).toContain('>>> RUN echo before-the-failure && exit 3');
     });
 
     test('RUN --network=none sees only the loopback interface', async () => {
