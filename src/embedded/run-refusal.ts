@@ -1,7 +1,6 @@
 // punch build has no container runtime: a graph with RUN steps is refused before anything runs or is
 // written, at the first RUN's line, naming the two ways that can build it.
-import type { BuildGraph } from '../convert/index.js';
-import { diagnostic, PunchError } from '../diagnostics.js';
+import { diagnostic, PunchError, type SourceRange } from '../diagnostics.js';
 
 export interface RefusalContext {
   /** The Containerfile as the user named it. */
@@ -15,10 +14,8 @@ function sh(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The error for the first RUN among the graphs, or undefined when none has one. */
-export function runRefusal(graphs: readonly Pick<BuildGraph, 'steps'>[], at: RefusalContext): PunchError | undefined {
-  const run = graphs.flatMap((g) => g.steps).find((s) => s.kind === 'run');
-  if (!run) return undefined;
+/** The error for the build's first RUN (src/session's firstRunStep). */
+export function runRefusal(run: { range: SourceRange; description: string }, at: RefusalContext): PunchError {
   const ctx = sh(at.contextDir);
   const llb = `punch llb -f ${sh(at.file)} ${ctx} | buildctl build --local context=${ctx} --output type=oci,dest=image.tar`;
   return new PunchError([

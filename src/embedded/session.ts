@@ -10,7 +10,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { exportImage, executeDefinition, FileOpError, listRootfs, stopCompressionWorkers, type Compression, type PlatformImage } from '../engine/index.js';
 import { encodeDefinition } from '../llb/index.js';
 import { formatPlatform, type Platform } from '../platform.js';
-import { checkArtifacts, planSession, type SessionInput } from '../session/index.js';
+import { checkArtifacts, firstRunStep, planSession, type SessionInput } from '../session/index.js';
 import { imageProvider, lazyRegistry, layoutRefInContext } from './bases.js';
 import { runRefusal } from './run-refusal.js';
 import { locateStepFailure } from './step-failure.js';
@@ -68,12 +68,13 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
       say(`resolve ${ref} for ${formatPlatform(p)}`);
       return (await registry()).resolve(layoutRefInContext(ref, b.contextDir), p);
     };
+    // Refused before any base is resolved, any op runs or any output exists (ExecOps otherwise meet
+    // the engine's seam; a RUN file's base is usually a public image, out of reach offline).
+    const run = firstRunStep(b.input);
+    if (run) throw runRefusal(run, { file: run.file, contextDir: b.contextDirAsGiven ?? b.contextDir });
     const planned = await planSession({ ...b.input, resolveImage });
     b.report(planned.diagnostics);
     const file = planned.input.file;
-    // Refused before any op runs or any output exists (ExecOps otherwise meet the engine's seam).
-    const refused = runRefusal(planned.graphs, { file, contextDir: b.contextDirAsGiven ?? b.contextDir });
-    if (refused) throw refused;
     const images: PlatformImage[] = [];
     for (const graph of planned.graphs) {
       const shown = formatPlatform(graph.platform);

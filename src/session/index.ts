@@ -4,3 +4,4 @@ export { planSession, type GraphBuilder, type SessionInput, type SessionPlan } f
 export { checkArtifacts, type ArtifactLookup } from './artifacts.js';
 export { buildPlan, docComment, readDeclarations, type Declarations, type DeclaredArg, type Plan, type StageHeader } from './declarations.js';
 export { NamedContextError, readNamedContexts, type NamedContextInput, type NamedContextValue } from './contexts.js';
+export { firstRunStep, type PlannedRun } from './run-steps.js';
