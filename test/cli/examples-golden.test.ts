@@ -1,7 +1,7 @@
 // Every example's `punch llb` bytes, image config and `punch build` digest, pinned. A change here is a
 // change of what users get: only an issue that asks for it may update these values.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,14 @@ const LLB: Record<string, Record<string, [string, string]>> = {
   'linux-firecracker-block': {
     'linux/amd64': ['5023f96272959a7d95b10837979320e118cbff26839543d13c73428ff45a8f40', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
     'linux/arm64': ['756888be787f9a064b95aff69231b2571f725c45c41c9101637a5a52e600a792', 'a85a60db11e28dab1f92efd8e58f3b096e78ef68aabbad1984cf3ccb44225a81'],
+  },
+  'linux-qemu-busybox-rootfs': {
+    'linux/amd64': ['8b4c5115f58fec20e0e111e1807e5284251e1448f38998972dac76dd74ff7794', '834e1594a2e392ea3e220818fc330ad56ef3ac64ee56c4d12e6d65f22c30cd7b'],
+    'linux/arm64': ['25695a6bda0d608e70a18f1a91838d864ffd6e183c24cb3591ec7b9a8120ba2d', 'c89f03a02553a456fb37264bcf2507d9896ea092ff90aad217cd514e055e5136'],
+  },
+  'rumprun-hvt-build-stage': {
+    'linux/amd64': ['927096442db9af05e22a676190c12296d5a85b420a2a275c86cb1a7fead76c62', '30f9aa6f549a040d908f2207840effb44bf6ba4b80ac6dc2ca058b40606ca895'],
+    'linux/arm64': ['976ca7efb1b4d1d109564ec664d8436490e576ce423a505e003912406fcdd7f0', 'ba3c90f76efe005c4bc9b95bea3423072d9d18842b16feb445fe569fafe12f27'],
   },
   'rumprun-hvt-redis': {
     'linux/amd64': ['630ee60a85d22a2f60f330180abacc5cc3cedb5aca5b5a5e00ae5165d3389c2b', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],
@@ -77,5 +85,24 @@ describe.each(Object.entries(BUILD))('punch build examples/%s', (name, [single, 
     const r = punch(args, { env: { ...env, SOURCE_DATE_EPOCH: '1700000000' } });
     expect(r.stderr).toBe('');
     expect(r.stdout.toString()).toBe(`${multi}\n`);
+  });
+});
+
+/** The examples with RUN: punch build refuses them at their first RUN, before reaching any registry, and writes nothing. */
+const REFUSED: Record<string, [number, string]> = {
+  'linux-qemu-busybox-rootfs': [6, 'RUN mkdir -p /etc/app /sbin'],
+  'rumprun-hvt-build-stage': [9, 'RUN sh build.sh 1.0 hello.c > hello.hvt && chmod 0755 hello.hvt'],
+};
+
+describe.each(Object.entries(REFUSED))('punch build examples/%s', (name, [line, run]) => {
+  it('refuses the first RUN at its line with the buildctl command, before resolving the base', () => {
+    const dir = join('examples', name);
+    const dest = join(out, `${name}-refused.tar`);
+    const r = punch(['build', dir, '-t', 'x:1', '--progress', 'quiet', '--output', `type=oci,dest=${dest}`], { env: { PUNCH_CACHE_DIR: join(out, 'cache') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${dir}/Containerfile:${line}:1: error: punch build cannot run ${run}`);
+    expect(r.stderr).toContain(`\`punch llb -f ${dir}/Containerfile ${dir} | buildctl build --local context=${dir} --output type=oci,dest=image.tar\``);
+    expect(r.stderr).not.toContain('resolve');
+    expect(existsSync(dest)).toBe(false);
   });
 });

@@ -1,8 +1,11 @@
 // Every example of examples/ built by `docker build` through the punch frontend (`#syntax=`) on every
 // engine (Docker 20.10's BuildKit v0.8; Docker 26 through buildx): the image holds exactly the files
 // asked for plus /urunc.json, and its config is what urunc reads.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { imageInspect, imageRootfs, onEachEngine, type ImageInspect, type Rootfs } from './engine.js';
+import { e2e, imageInspect, imageRootfs, onEachEngine, type ImageInspect, type Rootfs } from './engine.js';
 import {
   URUNC,
   decodeUruncJson,
@@ -189,6 +192,58 @@ onEachEngine(() => {
         WorkingDir: '',
         User: '',
       });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/rumprun-hvt-build-stage (a build stage RUN makes the unikernel)', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/unikernel/hello.hvt',
+      [`${URUNC}cmdline`]: 'hello --greeting hi',
+      [`${URUNC}hypervisor`]: 'hvt',
+      [`${URUNC}unikernelType`]: 'rumprun',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('rumprun-hvt-build-stage', 'punch-e2e/examples:rumprun-hvt-build-stage', { BASE: e2e().busyboxImage });
+    });
+
+    test("holds only the unikernel build.sh wrote (from hello.c, at ARG VERSION's default) and /urunc.json", () => {
+      const source = readFileSync(join(e2e().repoRoot, 'examples', 'rumprun-hvt-build-stage', 'hello.c'));
+      const kernel = `stand-in rumprun hvt unikernel 1.0\nsource hello.c sha256 ${createHash('sha256').update(source).digest('hex')}\n`;
+      expect(tree(b.fs)).toEqual(expectTree({ '/unikernel/hello.hvt': fileNode(kernel, 0o755), '/urunc.json': uruncJsonNode(uruncValues) }));
+    });
+
+    test('has the urunc labels and CMD of the scratch stage, nothing of the build stage', () => {
+      expect(b.image.Config).toEqual({ Labels: uruncValues, Entrypoint: null, Cmd: ['hello', '--greeting', 'hi'], Env: [], WorkingDir: '/', User: '' });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/linux-qemu-busybox-rootfs (the image is the Linux guest rootfs)', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/boot/vmlinux',
+      [`${URUNC}cmdline`]: '/bin/cat /etc/app/motd',
+      [`${URUNC}hypervisor`]: 'qemu',
+      [`${URUNC}mountRootfs`]: 'true',
+      [`${URUNC}unikernelType`]: 'linux',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('linux-qemu-busybox-rootfs', 'punch-e2e/examples:linux-qemu-busybox-rootfs', { BASE: e2e().busyboxImage });
+    });
+
+    test("is the base's userland plus what RUN made and the kernel", () => {
+      expect(b.fs.get('/bin/busybox')?.type).toBe('file');
+      expect(b.fs.get('/etc/app/motd')).toEqual(fileNode("hello from the guest's root filesystem\n"));
+      expect(b.fs.get('/sbin/init')).toMatchObject({ type: 'symlink', linkname: '/bin/busybox' });
+      expect(b.fs.get('/boot/vmlinux')).toEqual(exampleFile('linux-qemu-busybox-rootfs', 'vmlinux'));
+      expect(b.fs.get('/urunc.json')).toEqual(uruncJsonNode(uruncValues));
+    });
+
+    test("has the urunc labels, the base's Env (the setup's busybox sets PATH) and the CMD urunc runs in the guest", () => {
+      const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+      expect(b.image.Config).toEqual({ Labels: uruncValues, Entrypoint: null, Cmd: ['/bin/cat', '/etc/app/motd'], Env: env, WorkingDir: '', User: '' });
       expectUruncImage(b);
     });
   });
