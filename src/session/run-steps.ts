@@ -3,6 +3,7 @@
 import { neededStages } from '../convert/index.js';
 import type { SourceRange } from '../diagnostics.js';
 import { parseBuildFile } from './buildfile.js';
+import { readNamedContexts } from './contexts.js';
 import type { SessionInput } from './plan.js';
 
 export interface PlannedRun {
@@ -14,7 +15,7 @@ export interface PlannedRun {
 }
 
 /** The first RUN step in the stages the target needs; undefined when there is none or the file does not plan (the build reports why). */
-export function firstRunStep(raw: Pick<SessionInput, 'bytes' | 'file' | 'buildArgs' | 'target' | 'platforms' | 'defaultPlatform'>): PlannedRun | undefined {
+export function firstRunStep(raw: Pick<SessionInput, 'bytes' | 'file' | 'buildArgs' | 'target' | 'platforms' | 'defaultPlatform' | 'namedContexts'>): PlannedRun | undefined {
   let plan;
   let file: string;
   try {
@@ -26,6 +27,8 @@ export function firstRunStep(raw: Pick<SessionInput, 'bytes' | 'file' | 'buildAr
       ...(raw.target !== undefined ? { target: raw.target } : {}),
       targetPlatform: raw.platforms[0] ?? raw.defaultPlatform,
       buildPlatform: raw.defaultPlatform,
+      // A stage a named context replaces runs none of its RUNs.
+      ...(raw.namedContexts && raw.namedContexts.length > 0 ? { namedContexts: readNamedContexts(raw.namedContexts).lookup } : {}),
     }).plan;
   } catch {
     return undefined;
