@@ -86,6 +86,15 @@ describe('punch build with the layer cache', () => {
     expect(existsSync(join(dir, '.cache', 'layers'))).toBe(false);
   });
 
+  it('builds with a warning when the layer cache cannot be written', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const r = await build(dir, 'a.tar', { PUNCH_CACHE_DIR: join(dir, 'not-a-dir') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`punch: warning: layer cache ${join(dir, 'not-a-dir', 'layers')}: `);
+    expect(r.stderr).toContain('; packing the layer\n');
+  });
+
   it('refuses a PUNCH_CACHE_MAX that is not a size, before building', async () => {
     const dir = project();
     const r = await build(dir, 'a.tar', { PUNCH_CACHE_MAX: '10 apples' });
