@@ -148,8 +148,9 @@ export class LayerCache {
 
   /**
    * The verified entry `key`, or undefined. A blob whose device, inode, size and mtime are as
-   * verified (and was not racy then) is used as is; otherwise it is rehashed. A missing, truncated or corrupted blob removes the entry
-   * (and the blob), so the caller rebuilds the layer: a bad entry is never handed out.
+   * verified (and was not racy then) is used as is; otherwise (or when it was added unsynced) it is
+   * rehashed, and synced before it is trusted by stat. A missing, truncated or corrupted blob removes
+   * the entry (and the blob), so the caller rebuilds the layer: a bad entry is never handed out.
    */
   lookup(key: string): CachedLayer | undefined {
     const recPath = join(this.entriesDir, `${key}.json`);
@@ -166,6 +167,7 @@ export class LayerCache {
       const read = hashFile(path);
       const after = statFile(path);
       if (read && read.digest === rec.digest && read.size === rec.size && after && sameContentStat(after, st)) {
+        syncPath(path);
         this.#writeEntry(key, { ...rec, blob: st, verifiedAt: fsClockAfter(this.entriesDir, BigInt(st.mtimeNs)) });
         return hit('hash');
       }
@@ -186,9 +188,11 @@ export class LayerCache {
   /**
    * Adds the blob at `src` (just written, `layer` its digests) as entry `key`: hard-linked into the
    * cache when it is on the same filesystem (no copy), else copied (a reflink where the filesystem
-   * can); synced before it is named, and named before the entry that points at it is written.
+   * can); named before the entry that points at it is written. `synced` says `src` is already on
+   * disk (a layout's blob); otherwise the blob is not synced here (an archive's output is the tar,
+   * whose sync would then be paid twice) and the entry says so: its first use rehashes and syncs it.
    */
-  insert(key: string, src: string, layer: Omit<CachedLayer, 'path' | 'verified'>): CachedLayer {
+  insert(key: string, src: string, layer: Omit<CachedLayer, 'path' | 'verified'>, synced = true): CachedLayer {
     this.#dirs();
     const path = join(this.blobsDir, layer.digest.slice('sha256:'.length));
     const tmp = tempName(this.blobsDir, 'blob');
@@ -198,13 +202,15 @@ export class LayerCache {
       } catch {
         copyFileSync(src, tmp, constants.COPYFILE_FICLONE);
       }
-      syncPath(tmp);
+      if (synced) syncPath(tmp);
       const st = statFile(tmp);
       if (!st || st.size !== String(layer.size)) throw new Error(`layer cache: ${src} has ${st?.size ?? 'no'} bytes, expected ${layer.size}`);
       renameSync(tmp, path);
       syncPath(this.blobsDir);
       const blob = statFile(path) ?? st;
-      this.#writeEntry(key, { v: 1, diffID: layer.diffID, digest: layer.digest, size: layer.size, mediaType: layer.mediaType, blob, verifiedAt: fsClockAfter(this.entriesDir, BigInt(blob.mtimeNs)) });
+      // verifiedAt 0: every stat is racy against it, so an unsynced blob is rehashed before any use.
+      const verifiedAt = synced ? fsClockAfter(this.entriesDir, BigInt(blob.mtimeNs)) : '0';
+      this.#writeEntry(key, { v: 1, diffID: layer.diffID, digest: layer.digest, size: layer.size, mediaType: layer.mediaType, blob, verifiedAt });
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;

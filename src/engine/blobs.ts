@@ -182,7 +182,7 @@ export class BlobSet {
     const src = this.blobs.get(layer.digest);
     try {
       if (src && 'path' in src) {
-        lc.cache.insert(entryKey(layer.diffID, c), src.path, layer);
+        lc.cache.insert(entryKey(layer.diffID, c), src.path, layer, this.kind === 'layout');
         recordInputs(lc, consulted, layer.diffID);
       }
     } catch (e) {

@@ -226,6 +226,19 @@ describe('bad cache entries are rebuilt, never exported', () => {
     expect(f.cache.lookup(onlyKey(f))?.verified).toBe('stat');
   });
 
+  it('trusts a blob a layout build added by stat at once (the layout writer synced it)', async () => {
+    const f = fixture();
+    await exportWith(f);
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('stat');
+  });
+
+  it('rehashes and syncs a blob an archive build added (not synced then) on its first use, then trusts its stat', async () => {
+    const f = fixture();
+    await exportWith(f, { output: 'oci' });
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('hash');
+    expect(f.cache.lookup(onlyKey(f))?.verified).toBe('stat');
+  });
+
   it('rehashes a blob whose mtime moved, and keeps it when its bytes still match', async () => {
     const f = fixture();
     const first = await exportWith(f);
