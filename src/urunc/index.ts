@@ -51,3 +51,4 @@ export {
   type Presence,
 } from './produced.js';
 export { pathProblem } from './paths.js';
+export { suggest } from './suggest.js';
