@@ -76,7 +76,8 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     ...(raw.uruncVersion !== undefined ? { uruncVersion: raw.uruncVersion } : {}),
     ...(raw.run ? { run: raw.run } : {}),
   };
-  const targets: (Platform | undefined)[] = raw.platforms.length > 0 ? [...raw.platforms] : [undefined];
+  // The build's platforms win over the one the file asks for (a bunnyfile's platforms.architecture).
+  const targets: (Platform | undefined)[] = raw.platforms.length > 0 ? [...raw.platforms] : [buildFile.platform];
   const graphs: BuildGraph[] = [];
   for (const platform of targets) {
     try {
