@@ -70,6 +70,7 @@ class Builder {
       description: `COPY${flag} ${written.source} ${dest}`,
       from,
       sources: [{ value, range: source.range }],
+      inline: [],
       dest: { value: dest, range: source.range },
       link: false,
       unpack: false,
