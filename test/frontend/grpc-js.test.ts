@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from './esm-bundle.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcCode } from '../../src/frontend/grpc-status.js';
 import { connectNodeHttp2 } from '../../src/frontend/node-http2.js';
@@ -70,7 +71,7 @@ describe('a frontend process on stdio, served by grpc-js', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'punch-grpcjs-'));
     script = join(dir, 'child.mjs');
-    await build({ entryPoints: [join(import.meta.dirname, 'stdio-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, logLevel: 'silent' });
+    await build({ entryPoints: [join(import.meta.dirname, 'stdio-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, logLevel: 'silent', banner: { js: ESM_REQUIRE_BANNER } });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

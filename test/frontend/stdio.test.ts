@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from './esm-bundle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pongV08, startFakeBridge, type Handlers } from './fake-bridge.js';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
     target: 'node20',
     outfile: script,
     logLevel: 'silent',
+    banner: { js: ESM_REQUIRE_BANNER },
   });
 });
 
