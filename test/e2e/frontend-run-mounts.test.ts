@@ -132,4 +132,30 @@ onEachEngine((engine) => {
       });
     }
   });
+
+  describe('RUN --network=host and --security=insecure (entitlements)', () => {
+    const file = (flag: string): string => [`FROM ${busybox()}`, `RUN ${flag} ls /sys/class/net > /net.txt`, LABELS].join('\n');
+
+    test('--network=host without the entitlement names its line and how to grant it', async () => {
+      const r = await punchBuild({ context: punchContext(file('--network=host')), tag: `punch-e2e/run-net:refused-${engine.name}` });
+      expect(r.code).not.toBe(0);
+      expect(buildError(r)).toMatch(/Containerfile:3:1: RUN .*: failed to load LLB: network\.host is not allowed: RUN --network=host needs the network\.host entitlement: build with `docker build --network=host` \(Docker 20\.10\), `docker buildx build --allow network\.host`/);
+    });
+
+    test('--network=host with the entitlement (docker build --network=host on 20.10, --allow network.host with buildx) sees the host interfaces', async () => {
+      const tag = `punch-e2e/run-net:host-${engine.name}`;
+      const grant = engine.info.buildx ? ['--allow', 'network.host'] : ['--network=host'];
+      await punchBuildOk({ context: punchContext(file('--network=host')), tag, extraArgs: grant });
+      const node = (await imageRootfs(tag)).get('/net.txt');
+      const names = node?.type === 'file' ? node.content.toString('utf8').trim().split('\n') : [];
+      expect(names).toContain('lo');
+      expect(names.length).toBeGreaterThan(1);
+    });
+
+    test('--security=insecure on a daemon that does not allow it names its line and what to allow', async () => {
+      const r = await punchBuild({ context: punchContext(file('--security=insecure')), tag: `punch-e2e/run-insecure:${engine.name}` });
+      expect(r.code).not.toBe(0);
+      expect(buildError(r)).toMatch(/Containerfile:3:1: RUN .*security\.insecure is not allowed: RUN --security=insecure needs the security\.insecure entitlement, which the daemon must allow/);
+    });
+  });
 });

@@ -46,4 +46,28 @@ describe('locateSolveError', () => {
     const e = failure([{ type_url: 'github.com/moby/buildkit/errdefs.Vertex+json', value: Buffer.from('nope') }]);
     expect(locateSolveError(e, definition)).toBe(e);
   });
+
+  it('names the first RUN --network=host when the build lacks the network.host entitlement, and how to grant it', () => {
+    const loc = (line: number) => [{ map: file, ranges: [{ start: { line, character: 0 }, end: { line, character: 20 } }] }];
+    const def = marshal(
+      image('busybox')
+        .run({ args: ['a'], customName: '[2/3] RUN --network=host a', network: 'host', locations: loc(4) })
+        .root()
+        .run({ args: ['b'], customName: '[3/3] RUN --network=host b', network: 'host', locations: loc(3) })
+        .root(),
+      { platform: { os: 'linux', architecture: 'amd64' } },
+    );
+    const msg = 'failed to load LLB: network.host is not allowed';
+    const e = new GrpcError(2, msg, google.rpc.Status.encode({ code: 2, message: msg }).finish());
+    expect(locateSolveError(e, def).message).toBe(
+      `Containerfile:3:1: RUN --network=host b: ${msg}: RUN --network=host needs the network.host entitlement: ` +
+        'build with `docker build --network=host` (Docker 20.10), `docker buildx build --allow network.host` or `buildctl build --allow network.host`',
+    );
+  });
+
+  it('leaves an entitlement error as it is when no RUN asks for the entitlement', () => {
+    const msg = 'failed to load LLB: security.insecure is not allowed';
+    const e = new GrpcError(2, msg, google.rpc.Status.encode({ code: 2, message: msg }).finish());
+    expect(locateSolveError(e, definition)).toBe(e);
+  });
 });
