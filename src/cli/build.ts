@@ -18,6 +18,7 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
                          [,force-compression=true] (default gzip level 1)
   --platform P[,P...]    several platforms give an index
   --urunc VERSION        the urunc release to check against and write for (default: the newest)
+  --tools-image REF      punch's image that initrd steps name (run in-process, never pulled)
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
 Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs and the
   layer cache; default ~/.cache/punch), PUNCH_CACHE_MAX (layer cache cap, default 10GiB; 0: off),

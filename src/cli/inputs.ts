@@ -22,6 +22,8 @@ export interface LocalBuildArgs {
   unique?: string;
   /** `--urunc VERSION`: the urunc release to check against and write for. */
   uruncVersion?: string;
+  /** `--tools-image REF`: the punch image initrd steps run on. */
+  toolsImage?: string;
   cwd: string;
 }
 
@@ -82,6 +84,7 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
     platforms: args.platforms,
     defaultPlatform: args.defaultPlatform,
     ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
+    ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
     context: { name: 'context', unique: args.unique ?? contextUnique(contextDir) },
   };
   return { input, containerfile, contextDir };

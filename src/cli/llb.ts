@@ -15,6 +15,8 @@ Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --print-buildctl NAME   print a buildctl command that pushes NAME with config and annotations
   --no-cache              mark every op to be re-run by BuildKit
   --urunc VERSION         the urunc release to check against and write for (default: the newest)
+  --tools-image REF       punch's image for initrd steps (default: build arg PUNCH_TOOLS_IMAGE, the
+                          #syntax= image, else the published image of this version)
   --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
 
 /** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */

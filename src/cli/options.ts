@@ -13,6 +13,7 @@ export const commonOptions = {
   target: { type: 'string' },
   'unique-id': { type: 'string' },
   urunc: { type: 'string' },
+  'tools-image': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -60,6 +61,7 @@ type CommonValues = {
   target?: string;
   'unique-id'?: string;
   urunc?: string;
+  'tools-image'?: string;
 };
 
 /** `--urunc VERSION`, checked here so a typo is a usage error before anything is read. */
@@ -74,15 +76,22 @@ export function localArgs(values: CommonValues, positionals: string[], platforms
   return {
     ...(values.file !== undefined ? { file: values.file } : {}),
     context: positionals[0] ?? '.',
-    buildArgs: keyValues(values['build-arg'], 'build-arg', env),
+    buildArgs: withEpoch(keyValues(values['build-arg'], 'build-arg', env), env),
     labels: keyValues(values.label, 'label', env),
     ...(values.target !== undefined ? { target: values.target } : {}),
     platforms,
     defaultPlatform: hostPlatform(arch),
     ...(values['unique-id'] !== undefined ? { unique: values['unique-id'] } : {}),
     ...uruncVersion(values.urunc),
+    ...(values['tools-image'] !== undefined ? { toolsImage: values['tools-image'] } : {}),
     cwd,
   };
+}
+
+/** SOURCE_DATE_EPOCH from the environment becomes the build argument, as buildx passes it (a --build-arg wins). */
+function withEpoch(args: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
+  const v = env.SOURCE_DATE_EPOCH;
+  return v === undefined || v === '' || 'SOURCE_DATE_EPOCH' in args ? args : { ...args, SOURCE_DATE_EPOCH: v };
 }
 
 /** SOURCE_DATE_EPOCH (whole seconds), or undefined when unset or empty. */

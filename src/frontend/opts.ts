@@ -50,6 +50,10 @@ export interface FrontendOptions {
   run: RunEngineOptions;
   /** `context:NAME[::PLATFORM]` opts (`--build-context`): directories and images replacing stages and images. */
   namedContexts: NamedContextOpt[];
+  /** `tools-image` opt: the punch image initrd steps run on. */
+  toolsImage?: string;
+  /** `source` opt: the image BuildKit runs this frontend from (the `#syntax=` line, BUILDKIT_SYNTAX, or gateway.v0's source). */
+  source?: string;
   /** Which HTTP/2 carries the gRPC calls (build-arg or env PUNCH_FRONTEND_HTTP2); not a build arg of the file. */
   http2: Http2Choice;
 }
@@ -156,6 +160,8 @@ export function parseFrontendOptions(opts: Record<string, string>, sessionId?: s
   };
   if (remoteContext) result.remoteContext = remoteContext;
   if (target) result.target = target;
+  if (opts['tools-image']) result.toolsImage = opts['tools-image'];
+  if (opts['source']) result.source = opts['source'];
   if (requestId) result.requestId = requestId;
   if (sessionId) result.sessionId = sessionId;
   const urunc = opts['urunc-version'];

@@ -194,6 +194,10 @@ class FrontendSession {
       context: loaded.context,
       run: { ...opts.run, llbCaps: caps.llb },
       resolveImage: this.imageResolver(opts),
+      // The initrd ExecOp runs on punch's own image, pinned by digest so its cache key is stable.
+      ...(opts.toolsImage !== undefined ? { toolsImage: opts.toolsImage } : {}),
+      ...(opts.source !== undefined ? { frontendImage: opts.source } : {}),
+      pinToolsImage: true,
       namedContexts: await loadNamedContexts(opts.namedContexts, opts.sessionId, async (definition) => this.readOptional(await this.solveRef(definition), '.dockerignore')),
       ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
     };

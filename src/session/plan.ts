@@ -33,6 +33,12 @@ export interface SessionInput {
   noCache?: true | string[];
   uruncVersion?: string;
   run?: RunEngineOptions;
+  /** The image initrd steps run on (`--tools-image`, the `tools-image` opt). */
+  toolsImage?: string;
+  /** The frontend's `source` opt: the punch image BuildKit runs. */
+  frontendImage?: string;
+  /** Pin the tools image by digest through `resolveImage` (the frontend). */
+  pinToolsImage?: boolean;
 }
 
 export interface SessionPlan {
@@ -75,6 +81,9 @@ export async function planSession(raw: SessionInput, build: GraphBuilder = build
     ...(raw.noCache !== undefined ? { noCache: raw.noCache } : {}),
     ...(raw.uruncVersion !== undefined ? { uruncVersion: raw.uruncVersion } : {}),
     ...(raw.run ? { run: raw.run } : {}),
+    ...(raw.toolsImage !== undefined ? { toolsImage: raw.toolsImage } : {}),
+    ...(raw.frontendImage !== undefined ? { frontendImage: raw.frontendImage } : {}),
+    ...(raw.pinToolsImage ? { pinToolsImage: true } : {}),
   };
   // The build's platforms win over the one the file asks for (a bunnyfile's platforms.architecture).
   const targets: (Platform | undefined)[] = raw.platforms.length > 0 ? [...raw.platforms] : [buildFile.platform];

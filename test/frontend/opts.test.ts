@@ -82,7 +82,6 @@ describe('typed frontend options', () => {
     [
       'informational opts are ignored',
       {
-        source: 'registry/punch:1',
         cmdline: 'registry/punch:1',
         'add-hosts': '',
         'attest:provenance': 'mode=min',
@@ -90,6 +89,8 @@ describe('typed frontend options', () => {
       },
       {},
     ],
+    ['source is the image BuildKit runs punch from (the initrd step runs on it)', { source: 'registry/punch:1' }, { source: 'registry/punch:1' }],
+    ['tools-image names the image initrd steps run on', { 'tools-image': 'mirror/punch:1' }, { toolsImage: 'mirror/punch:1' }],
   ];
   for (const [name, opts, expected] of table) {
     it(name, () => {

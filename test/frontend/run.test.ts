@@ -108,6 +108,8 @@ describe('the frontend flow on a current BuildKit', () => {
       context: { name: 'context', sessionId: 'sess-1', excludePatterns: ['node_modules', '!keep'] },
       run: { llbCaps: expect.anything() },
       resolveImage: undefined,
+      frontendImage: 'registry/punch:1',
+      pinToolsImage: true,
     });
   });
 
