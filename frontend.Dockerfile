@@ -9,6 +9,9 @@ COPY dist/punch.cjs /punch/punch.cjs
 # (~15-20 ms a build). Exec form: the base needs no shell.
 ENV PUNCH_COMPILE_CACHE=/punch/cache
 RUN ["node", "/punch/punch.cjs", "write-compile-cache", "frontend"]
+# `punch` on PATH, so a stage `FROM <this image>` can `RUN ["punch", "initrd", "/rootfs", "-o", "/initrd"]`
+# (the bundle starts with `#!/usr/bin/env node`). Made by node: the base needs no shell or coreutils.
+RUN ["node", "-e", "require('fs').mkdirSync('/usr/local/bin',{recursive:true});require('fs').symlinkSync('/punch/punch.cjs','/usr/local/bin/punch')"]
 # The frontend needs no network: it only talks to BuildKit over stdio.
 LABEL moby.buildkit.frontend.network.none="true"
 # Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit

@@ -308,12 +308,19 @@ async function importNodeImage(l: Layout, docker: Docker): Promise<string> {
   mkdirSync(join(rootfs, 'usr', 'local', 'bin'), { recursive: true });
   copyFileSync(nodeBin, join(rootfs, 'usr', 'local', 'bin', 'node'));
   chmodSync(join(rootfs, 'usr', 'local', 'bin', 'node'), 0o755);
-  const ldd = await run('ldd', [nodeBin]);
-  if (ldd.code !== 0) throw commandFailed('listing the libraries node needs failed', 'ldd', [nodeBin], ldd);
-  for (const lib of sharedLibraries(ldd.stdout)) {
-    const dest = join(rootfs, lib);
-    mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(lib, dest); // follows symlinks: the image gets the real file at the listed path
+  // /usr/bin/env too, as every Node image has it: the bundle's `#!/usr/bin/env node` (punch on PATH).
+  const envBin = realpathSync('/usr/bin/env');
+  mkdirSync(join(rootfs, 'usr', 'bin'), { recursive: true });
+  copyFileSync(envBin, join(rootfs, 'usr', 'bin', 'env'));
+  chmodSync(join(rootfs, 'usr', 'bin', 'env'), 0o755);
+  for (const bin of [nodeBin, envBin]) {
+    const ldd = await run('ldd', [bin]);
+    if (ldd.code !== 0) throw commandFailed(`listing the libraries ${bin} needs failed`, 'ldd', [bin], ldd);
+    for (const lib of sharedLibraries(ldd.stdout)) {
+      const dest = join(rootfs, lib);
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(lib, dest); // follows symlinks: the image gets the real file at the listed path
+    }
   }
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
