@@ -9,9 +9,10 @@ export const INITRD_NAME = 'initrd';
 
 /**
  * The command: the bundle by its path in the image (node from PATH), owners kept as the tree holds
- * them (src/convert chowns context files to 0:0; a stage's or image's owners are part of the source).
+ * them (src/convert chowns context files to 0:0; a stage's or image's owners are part of the source),
+ * directories stamped with the epoch (BuildKit v0.8 and v0.13 copies leave different directory times).
  */
-export const INITRD_ARGS: readonly string[] = Object.freeze(['node', '/punch/punch.cjs', 'initrd', '--keep-owner', INITRD_IN, '-o', `${INITRD_OUT}/${INITRD_NAME}`]);
+export const INITRD_ARGS: readonly string[] = Object.freeze(['node', '/punch/punch.cjs', 'initrd', '--keep-owner', '--epoch-dirs', INITRD_IN, '-o', `${INITRD_OUT}/${INITRD_NAME}`]);
 
 /** system.DefaultPathEnv("linux"), set explicitly so the op is the same whatever the engine adds. */
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -11,6 +11,11 @@ export interface TreeOptions {
    * Off (the default), every member is owned by 0:0, so a checkout's owner does not leak in.
    */
   readonly keepOwner?: boolean;
+  /**
+   * Stamp every directory with the epoch instead of its own clamped mtime: right for a tree a build
+   * assembled, whose directory times say how it was copied (engines differ), not what the files are.
+   */
+  readonly epochDirs?: boolean;
 }
 
 function kindOf(st: Stats): CpioKind | undefined {
@@ -35,7 +40,8 @@ async function entryFor(abs: string, rel: string, st: Stats, opts: TreeOptions):
     path: rel,
     kind,
     mode: st.mode & 0o7777,
-    mtime: Math.floor(st.mtimeMs / 1000),
+    // Past any epoch, so the clamp makes it the epoch.
+    mtime: kind === 'dir' && opts.epochDirs ? Number.MAX_SAFE_INTEGER : Math.floor(st.mtimeMs / 1000),
     ...(opts.keepOwner ? { uid: st.uid, gid: st.gid } : {}),
   };
   switch (kind) {

@@ -49,16 +49,19 @@ export function recogniseInitrd(d: DecodedOp, ops: ReadonlyMap<string, DecodedOp
 const KIND: Record<FsNode['type'], CpioKind> = { file: 'file', dir: 'dir', symlink: 'symlink', char: 'char', block: 'block', fifo: 'fifo' };
 
 /**
- * The members `punch initrd --keep-owner` reads from the tree once it is on disk: every path below the
- * root, mode, owner and mtime as the snapshot holds them. A time the snapshot leaves to the build
- * (BuildKit stamps it with the clock, later than the epoch) is the epoch after clamping.
+ * The members `punch initrd --keep-owner --epoch-dirs` reads from the tree once it is on disk: every
+ * path below the root, mode, owner and mtime as the snapshot holds them, directories at the epoch. A
+ * time the snapshot leaves to the build (BuildKit stamps it with the clock, later than the epoch) is
+ * the epoch after clamping.
  */
 export function treeMembers(root: DirNode, epoch: number): CpioEntry[] {
   const out: CpioEntry[] = [];
   const visit = (dir: DirNode, prefix: string): void => {
     for (const [name, node] of sortedChildren(dir)) {
       const path = prefix === '' ? name : `${prefix}/${name}`;
-      const base = { path, kind: KIND[node.type], mode: node.meta.mode & 0o7777, uid: node.meta.uid, gid: node.meta.gid, mtime: node.meta.mtime ?? epoch };
+      // `--epoch-dirs`: every directory gets the epoch.
+      const mtime = node.type === 'dir' ? epoch : (node.meta.mtime ?? epoch);
+      const base = { path, kind: KIND[node.type], mode: node.meta.mode & 0o7777, uid: node.meta.uid, gid: node.meta.gid, mtime };
       if (node.type === 'file') {
         const c = node.content;
         out.push({ ...base, size: node.size, content: c.kind === 'file' ? () => createReadStream(c.path, { highWaterMark: 1 << 20 }) : async function* () { yield c.data; } });

@@ -29,7 +29,7 @@ describe('initrd step → LLB', () => {
   it('runs punch initrd over /in into /out, as root, in /, with PATH and SOURCE_DATE_EPOCH=0 and no network', async () => {
     const e = exec((await ops([{ source: 'rootfs', dest: '/' }])).ops);
     expect(json(e).exec.meta).toEqual({
-      args: ['node', '/punch/punch.cjs', 'initrd', '--keep-owner', '/in', '-o', '/out/initrd'],
+      args: ['node', '/punch/punch.cjs', 'initrd', '--keep-owner', '--epoch-dirs', '/in', '-o', '/out/initrd'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'SOURCE_DATE_EPOCH=0'],
       cwd: '/',
       removeMountStubsRecursive: true,

@@ -53,6 +53,19 @@ describe('punch initrd', () => {
     expect(init.mtime).toBe(1_600_000_000);
   });
 
+  it('stamps every directory with the epoch with --epoch-dirs, files keeping their clamped times', () => {
+    const root = tree();
+    for (const d of ['etc', 'etc/nginx']) utimesSync(join(root, 'rootfs', d), 1_600_000_000, 1_600_000_000);
+    punch(['initrd', '--epoch-dirs', 'rootfs', '-o', 'out'], { cwd: root, env: { SOURCE_DATE_EPOCH: '1650000000' } });
+    const ms = readNewc(readFileSync(join(root, 'out')));
+    expect(ms.filter((m) => m.name.startsWith('etc') || m.name === 'init').map((m) => [m.name, m.mtime])).toEqual([
+      ['etc', 1_650_000_000],
+      ['etc/nginx', 1_650_000_000],
+      ['etc/nginx/nginx.conf', 1_650_000_000],
+      ['init', 1_600_000_000],
+    ]);
+  });
+
   it('needs -o and one directory, and says so (exit 2)', () => {
     const root = tree();
     expect(punch(['initrd', 'rootfs'], { cwd: root })).toMatchObject({ code: 2, stderr: 'punch: -o FILE is required: where to write the archive\n' });

@@ -4,7 +4,7 @@
 // image runs `punch initrd` from PATH. Archives are read back with GNU cpio and bsdcpio.
 // The graph comes from the Plan API (a Containerfile plan plus an initrd step), as a bunnyfile's will.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lutimesSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { buildGraph, type BuildGraph } from '../../src/convert/index.js';
@@ -37,6 +37,8 @@ function context(): string {
     'data/blob': 'owned by 1000\n',
   });
   chmodSync(join(dir, 'rootfs', 'init'), 0o755);
+  symlinkSync('init', join(dir, 'rootfs', 'sbin-init'));
+  lutimesSync(join(dir, 'rootfs', 'sbin-init'), OLD, OLD);
   for (const p of ['rootfs/etc/nginx/nginx.conf', 'rootfs/init', 'rootfs/big.bin', 'conf/app.conf', 'data/blob', 'rootfs/etc/nginx', 'rootfs/etc', 'data']) utimesSync(join(dir, p), OLD, OLD);
   return dir;
 }
@@ -81,7 +83,7 @@ function cpioList(tool: 'cpio' | 'bsdcpio', archive: Buffer, verbose = false): s
   return r.stdout.toString().split('\n').filter((l) => l !== '');
 }
 
-const MEMBERS = ['big.bin', 'etc', 'etc/app', 'etc/app/app.conf', 'etc/nginx', 'etc/nginx/nginx.conf', 'init', 'srv', 'srv/data', 'srv/data/blob'];
+const MEMBERS = ['big.bin', 'etc', 'etc/app', 'etc/app/app.conf', 'etc/nginx', 'etc/nginx/nginx.conf', 'init', 'sbin-init', 'srv', 'srv/data', 'srv/data/blob'];
 
 onEachEngine((engine) => {
   describe('the initrd step', () => {
@@ -96,10 +98,11 @@ onEachEngine((engine) => {
       expect(cpioList('bsdcpio', fromBuildKit)).toEqual(MEMBERS);
       const long = cpioList('bsdcpio', fromBuildKit, true);
       expect(long.find((l) => l.endsWith(' srv/data/blob'))).toMatch(/^-rw-r--r-- +1 1000 +1000 +14 Jan +1 +1970 srv\/data\/blob$/);
-      expect(long.find((l) => l.endsWith(' init'))).toMatch(/^-rwxr-xr-x +1 0 +0 +20 Jan +1 +1970 init$/);
+      expect(long.find((l) => l.endsWith(' init'))).toMatch(/^-rwxr-xr-x +1 0 +0 +21 Jan +1 +1970 init$/);
+      expect(long.find((l) => l.includes(' sbin-init'))).toMatch(/^lrwxrwxrwx .* sbin-init -> init$/);
     });
 
-    test('with SOURCE_DATE_EPOCH, older mtimes are kept and newer ones clamped, the same on both sides', async () => {
+    test('with SOURCE_DATE_EPOCH, older file mtimes are kept and directories get the epoch, the same on both sides', async () => {
       const dir = context();
       const epoch = OLD + 86_400;
       const g = await graph({ SOURCE_DATE_EPOCH: String(epoch) });
@@ -108,6 +111,7 @@ onEachEngine((engine) => {
       const long = cpioList('bsdcpio', fromBuildKit, true);
       expect({ same: fromBuildKit.equals(inProcess), buildkit: long, embedded: cpioList('bsdcpio', inProcess, true) }).toEqual({ same: true, buildkit: long, embedded: long });
       expect(long.find((l) => l.endsWith(' init'))).toMatch(/ Sep 13 +2020 init$/);
+      expect(long.filter((l) => l.startsWith('d')).every((l) => / Sep 14 +2020 /.test(l))).toBe(true);
     });
 
     test('a Containerfile stage FROM the punch image runs punch initrd from PATH, as punch initrd writes it here', async () => {
@@ -120,7 +124,7 @@ onEachEngine((engine) => {
       const expected = join(dir, 'expected.cpio');
       await writeTreeArchive(join(dir, 'rootfs'), expected, 0);
       expect(node.content.equals(readFileSync(expected))).toBe(true);
-      expect(cpioList('cpio', node.content)).toEqual(['big.bin', 'etc', 'etc/nginx', 'etc/nginx/nginx.conf', 'init']);
+      expect(cpioList('cpio', node.content)).toEqual(['big.bin', 'etc', 'etc/nginx', 'etc/nginx/nginx.conf', 'init', 'sbin-init']);
     });
   });
 });

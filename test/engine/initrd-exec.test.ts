@@ -64,7 +64,7 @@ describe('the initrd ExecOp in punch build', () => {
     const epoch = FIXED_MTIME + 1000;
     const { result, fetched } = await run([{ source: 'rootfs', dest: '/' }], dir, { SOURCE_DATE_EPOCH: String(epoch) });
     const expected = join(tempDir(), 'expected.cpio');
-    await writeTreeArchive(join(dir, 'rootfs'), expected, epoch);
+    await writeTreeArchive(join(dir, 'rootfs'), expected, epoch, { epochDirs: true });
     expect(archive(result).equals(readFileSync(expected))).toBe(true);
     expect(fetched.filter((r) => r.includes('punch'))).toEqual([]);
   });
