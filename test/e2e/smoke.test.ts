@@ -62,13 +62,14 @@ describe('the punch frontend image', () => {
     expect(config.config.Entrypoint).toEqual(['node', '/punch/punch.cjs', 'frontend']);
   });
 
-  test('adds only /punch/punch.cjs, the built bundle, and its compile cache to its Node base', async () => {
+  test('adds only /punch/punch.cjs, the built bundle, its compile cache and a punch link on PATH to its Node base', async () => {
     const { frontendImage, nodeImage, repoRoot } = e2e();
     const [frontend, base] = await Promise.all([imageRootfs(frontendImage), imageRootfs(nodeImage)]);
     // The RUN that bakes the cache leaves runc's empty mount points where the (imported) base has none.
     const runStubs = ['/dev', '/etc', '/proc', '/sys'];
     const paths = added(frontend, base).filter((p) => !(runStubs.includes(p) && frontend.get(p)?.type === 'dir'));
-    expect(paths.filter((p) => !p.startsWith('/punch/cache/'))).toEqual(['/punch', '/punch/cache', '/punch/punch.cjs']);
+    expect(paths.filter((p) => !p.startsWith('/punch/cache/'))).toEqual(['/punch', '/punch/cache', '/punch/punch.cjs', '/usr/local/bin/punch']);
+    expect(frontend.get('/usr/local/bin/punch')).toMatchObject({ type: 'symlink', linkname: '/punch/punch.cjs' });
     expect(paths.filter((p) => p.startsWith('/punch/cache/'))).toEqual([
       expect.stringMatching(new RegExp(`^/punch/cache/[0-9.]+-[0-9a-f]{16}-${process.version}-${process.arch}-frontend\\.v8cache$`)),
     ]);
