@@ -3,11 +3,12 @@
 // room least-recently-used first.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseSize } from '../../src/cache/index.js';
 import { main } from '../../src/cli/main.js';
 import { writeAll } from '../../src/cli/output.js';
 import type { CliIO } from '../../src/cli/io.js';
@@ -134,6 +135,8 @@ describe('punch build with the layer cache', () => {
     expect(b.stdout).toBe(uncached.stdout);
     expect(readFileSync(join(dir, 'a.tar')).equals(readFileSync(join(dir, 'u.tar')))).toBe(true);
     expect(readFileSync(join(dir, 'b.tar')).equals(readFileSync(join(dir, 'u.tar')))).toBe(true);
+    const leftovers = ['blobs/sha256', 'entries', 'stat'].flatMap((d) => readdirSync(join(dir, '.cache', 'layers', d)).filter((n) => n.startsWith('.punch-tmp-')));
+    expect(leftovers).toEqual([]);
     const after = await run('c.tar');
     expect(cachedLine(after.stderr)[0]).toContain('CACHED');
     expect(readFileSync(join(dir, 'c.tar')).equals(readFileSync(join(dir, 'u.tar')))).toBe(true);
@@ -188,5 +191,23 @@ describe('punch cache du and prune', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('punch cache prune [--all | --keep-storage SIZE]');
     expect(r.stdout).toContain('$PUNCH_CACHE_DIR/layers (default ~/.cache/punch/layers)');
+  });
+});
+
+describe('sizes (PUNCH_CACHE_MAX, --keep-storage)', () => {
+  it.each([
+    ['1048576', 2 ** 20],
+    ['512k', 512 * 2 ** 10],
+    ['512KiB', 512 * 2 ** 10],
+    ['10GB', 10 * 2 ** 30],
+    ['10g', 10 * 2 ** 30],
+    ['1.5 GiB', 1.5 * 2 ** 30],
+    ['0', 0],
+  ])('reads %s as %d bytes (units are powers of 1024, as docker reads them)', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
+  });
+
+  it.each(['', 'ten', '-1g', '10x', '1ib'])('refuses %j', (text) => {
+    expect(parseSize(text)).toHaveProperty('error');
   });
 });
