@@ -25,6 +25,16 @@ const isSpecialParam = (ch: string): boolean => '@*#?-$!0'.includes(ch);
 
 class LexError extends Error {}
 
+/** BuildKit's Lex switches that punch uses. */
+interface LexMode {
+  /** Quotes are plain characters (SkipProcessQuotes: heredoc bodies). */
+  skipQuotes?: boolean;
+  /** Quotes work but stay in the output (RawQuotes: how Docker prints a RUN). */
+  rawQuotes?: boolean;
+  /** An unset variable stays as written (SkipUnsetEnv). */
+  skipUnset?: boolean;
+}
+
 /** Accumulates the split words the way lex.go's wordsStruct does. */
 class Words {
   words: string[] = [];
@@ -67,8 +77,7 @@ class Lexer {
     text: string,
     private readonly lookup: Lookup | undefined,
     private readonly escape: string,
-    /** Quotes are plain characters (BuildKit's SkipProcessQuotes, for heredoc bodies). */
-    private readonly skipQuotes = false,
+    private readonly mode: LexMode = {},
   ) {
     this.chars = Array.from(text);
   }
@@ -96,8 +105,9 @@ class Lexer {
         const v = this.dollar();
         value += v;
         words.addString(v);
-      } else if (!this.skipQuotes && (ch === "'" || ch === '"')) {
-        const v = ch === "'" ? this.singleQuote() : this.doubleQuote();
+      } else if (!this.mode.skipQuotes && (ch === "'" || ch === '"')) {
+        const inner = ch === "'" ? this.singleQuote() : this.doubleQuote();
+        const v = this.mode.rawQuotes ? `${ch}${inner}${ch}` : inner;
         value += v;
         words.addRaw(v);
       } else {
@@ -175,7 +185,9 @@ class Lexer {
     this.next();
     if (this.peek() !== '{') {
       const name = this.name();
-      return name === '' ? '$' : (lookup(name) ?? '');
+      if (name === '') return '$';
+      const v = lookup(name);
+      return v === undefined && this.mode.skipUnset ? `$${name}` : (v ?? '');
     }
     this.next();
     const first = this.peek();
@@ -183,7 +195,10 @@ class Lexer {
     if (first === '{' || first === '}' || first === ':') throw new LexError('syntax error: bad substitution');
     const name = this.name();
     let op = this.next();
-    if (op === '}') return lookup(name) ?? '';
+    if (op === '}') {
+      const v = lookup(name);
+      return v === undefined && this.mode.skipUnset ? `\${${name}}` : (v ?? '');
+    }
     let modifier = op ?? '';
     const nullIsUnset = op === ':';
     if (nullIsUnset) {
@@ -211,9 +226,9 @@ class Lexer {
   }
 }
 
-function lex(text: string, lookup: Lookup | undefined, escape: string, skipQuotes = false): LexResult | { error: string } {
+function lex(text: string, lookup: Lookup | undefined, escape: string, mode: LexMode = {}): LexResult | { error: string } {
   try {
-    return new Lexer(text, lookup, escape, skipQuotes).run();
+    return new Lexer(text, lookup, escape, mode).run();
   } catch (e) {
     if (e instanceof LexError) return { error: e.message };
     throw e;
@@ -230,7 +245,12 @@ export function expandWord(text: string, lookup: Lookup, escape = '\\'): LexResu
  * (the body is a file, not a word) and the escape is always a backslash, whatever `# escape=` says.
  */
 export function expandHeredoc(text: string, lookup: Lookup): LexResult | { error: string } {
-  return lex(text, lookup, '\\', true);
+  return lex(text, lookup, '\\', { skipQuotes: true });
+}
+
+/** A RUN line as Docker prints it: variables expanded, quotes and unset variables left as written. */
+export function expandForDisplay(text: string, lookup: Lookup, escape = '\\'): LexResult | { error: string } {
+  return lex(text, lookup, escape, { rawQuotes: true, skipUnset: true });
 }
 
 /**

@@ -205,7 +205,7 @@ class Builder {
     const own = stage.name !== undefined ? this.namedContext(stage.name, platform) : undefined;
     if (own) {
       this.replaced.add(index);
-      return baseFromContext(state, own, written, this.opts.baseEnv);
+      return baseFromContext(state, own, written, this.opts.baseImage);
     }
     if (written === 'scratch') return;
     const parent = this.byName.get(written.toLowerCase());
@@ -220,13 +220,13 @@ class Builder {
       return;
     }
     const named = this.namedContext(written, platform);
-    if (named) return baseFromContext(state, named, written, this.opts.baseEnv);
+    if (named) return baseFromContext(state, named, written, this.opts.baseImage);
     const ref = isOciLayoutRef(written) ? written : normalizeReference(written);
     if (isReferenceError(ref)) {
       this.report.error(range, `invalid base image "${written}": ${ref.error}`);
       return;
     }
-    imageBase(state, ref, written, this.opts.baseEnv);
+    imageBase(state, ref, written, this.opts.baseImage);
   }
 
   namedContext(written: string, platform: Platform): NamedContextSource | undefined {

@@ -4,7 +4,7 @@ import type { RunMount, RunStep } from '../plan/types.js';
 import { argsRange, pieceRange, scopeLookup, type Ctx, type StageState } from './context.js';
 import type { StageNames } from './copy.js';
 import { readFlags, type FlagValue } from './flags.js';
-import { expandWord } from './lexer.js';
+import { expandForDisplay } from './lexer.js';
 import { parseMount } from './mounts.js';
 import { heredocBody, type HeredocSource } from './source.js';
 import { jsonArray, splitFlags, type Piece } from './words.js';
@@ -29,6 +29,7 @@ export function shellInstruction(ctx: Ctx, state: StageState): void {
     return;
   }
   state.shell = json.map((p) => p.text);
+  state.stage.config.shell = { value: [...state.shell], range: argsRange(ctx) };
   state.stage.history.push({ createdBy: `SHELL [${state.shell.map((s) => JSON.stringify(s)).join(' ')}]`, emptyLayer: true });
 }
 
@@ -44,7 +45,7 @@ function shellCommand(cmd: string, heredocs: readonly HeredocSource[]): string {
 
 /** For the progress name only: variables replaced as Docker shows them; left as written if that fails. */
 function forDisplay(text: string, env: Map<string, string>, escape: string): string {
-  const r = expandWord(text, (n) => env.get(n), escape);
+  const r = expandForDisplay(text, (n) => env.get(n), escape);
   return 'error' in r ? text : r.value;
 }
 
@@ -112,6 +113,7 @@ export function runInstruction(ctx: Ctx, state: StageState, names: StageNames): 
   const step: RunStep = {
     kind: 'run',
     range: ctx.ins.range,
+    source: `RUN ${text}`,
     description: `RUN ${forDisplay([flagText, shownCmd].filter((s) => s !== '').join(' '), state.runEnv, ctx.escape)}`,
     args,
     shellForm,

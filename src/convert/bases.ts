@@ -2,7 +2,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { stepSources } from '../plan/steps.js';
 import { formatPlatform, type Platform } from '../platform.js';
-import type { Plan } from '../plan/types.js';
+import type { BaseImageFacts, Plan } from '../plan/types.js';
 import type { ImageResolver, ResolvedImage } from './api.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
 
@@ -26,15 +26,22 @@ export class Bases {
     return this.#byKey.get(Bases.key(ref, platform));
   }
 
-  /** The Env of a resolved base, for `$VAR` expansion after its FROM. */
-  env(ref: string): string[] | undefined {
-    for (const [k, r] of this.#byKey) if (k.startsWith(`${ref} `) && r.config) return r.config.config?.Env ?? [];
+  /** What a resolved base's config tells the plan: Env, WorkingDir, Shell. */
+  facts(ref: string): BaseImageFacts | undefined {
+    for (const [k, r] of this.#byKey) {
+      if (!k.startsWith(`${ref} `) || !r.config) continue;
+      const c = r.config.config ?? {};
+      return { env: c.Env ?? [], ...(c.WorkingDir ? { workdir: c.WorkingDir } : {}), ...(c.Shell?.length ? { shell: c.Shell } : {}) };
+    }
     return undefined;
   }
 
-  /** Whether any base brings variables that expansion could use (else planning again changes nothing). */
-  get anyEnv(): boolean {
-    return [...this.#byKey.values()].some((r) => (r.config?.config?.Env?.length ?? 0) > 0);
+  /** Whether any base brings facts the plan uses (else planning again changes nothing). */
+  get anyFacts(): boolean {
+    return [...this.#byKey.values()].some((r) => {
+      const c = r.config?.config;
+      return (c?.Env?.length ?? 0) > 0 || !!c?.WorkingDir || (c?.Shell?.length ?? 0) > 0;
+    });
   }
 }
 

@@ -1,9 +1,16 @@
 // Applies a stage's instructions to its base image config, the way Docker's Dockerfile frontend does.
 import type { ImageConfig, ImageConfigBody } from '../oci/types.js';
+import { DEFAULT_PATH } from '../llb/index.js';
 import type { Platform } from '../platform.js';
 import type { Stage } from '../plan/types.js';
 
-/** The config of an image built FROM scratch: Docker sets WorkingDir `/`; a unikernel needs no PATH. */
+/**
+ * The config of an image built FROM scratch: Docker sets WorkingDir `/`. Docker's frontend also puts
+ * its default PATH in the Env; punch leaves it out of a scratch image, which is what a unikernel image
+ * is: nothing in it looks PATH up, and the runtime (containerd's default spec, dockerd) gives a
+ * container whose image has no PATH that same default, so urunc hands the guest the same environment
+ * either way. RUN still gets the default PATH (see the plan's runEnv).
+ */
 export function emptyImageConfig(platform: Platform): ImageConfig {
   return {
     architecture: platform.architecture,
@@ -15,9 +22,13 @@ export function emptyImageConfig(platform: Platform): ImageConfig {
   };
 }
 
-/** A base image's config, re-targeted at the platform being built and stripped of layer facts. */
+/**
+ * A base image's config, re-targeted at the platform being built and stripped of layer facts. A Linux
+ * base without PATH gets Docker's default one, as Docker's frontend gives every such stage.
+ */
 export function inheritConfig(base: ImageConfig, platform: Platform): ImageConfig {
   const body: ImageConfigBody = structuredClone(base.config ?? {});
+  if (platform.os !== 'windows' && !(body.Env ?? []).some((e) => e.startsWith('PATH='))) body.Env = [...(body.Env ?? []), `PATH=${DEFAULT_PATH}`];
   return {
     architecture: platform.architecture,
     os: platform.os,
@@ -57,6 +68,7 @@ export function applyStageConfig(start: ImageConfig, stage: Stage): ImageConfig 
   for (const p of s.exposedPorts) (c.ExposedPorts ??= {})[p.value] = {};
   for (const l of s.labels) (c.Labels ??= {})[l.key] = l.value;
   if (s.stopSignal) c.StopSignal = s.stopSignal.value;
+  if (s.shell) c.Shell = s.shell.value;
   for (const v of s.volumes) (c.Volumes ??= {})[v.value] = {};
   out.history = [
     ...(out.history ?? []),

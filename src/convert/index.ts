@@ -5,7 +5,7 @@ import { PunchError, diagnostic, hasErrors, lineRange, ruleDiagnostic, type Diag
 import { marshal, mkfile } from '../llb/index.js';
 import type { Stage } from '../plan/types.js';
 import type { Platform } from '../platform.js';
-import type { Plan, Planner } from '../plan/types.js';
+import type { BaseImageFacts, Plan, Planner } from '../plan/types.js';
 import { DEFAULT_RELEASE, URUNC_VERSION_ARG, findRelease, renderUruncJson, unknownReleaseMessage, type UruncRelease } from '../urunc/index.js';
 import type { BuildGraph, BuildInput } from './api.js';
 import { resolveBases } from './bases.js';
@@ -37,14 +37,14 @@ interface Checking {
 }
 
 /** The plan, or a PunchError listing every problem: the Containerfile's and the urunc checks' of what could be read. */
-async function planOrFail(input: BuildInput, planner: Planner, target: Platform, checking: Checking, baseEnv?: (ref: string) => string[] | undefined): Promise<{ plan: Plan; diagnostics: Diagnostic[] }> {
+async function planOrFail(input: BuildInput, planner: Planner, target: Platform, checking: Checking, baseImage?: (ref: string) => BaseImageFacts | undefined): Promise<{ plan: Plan; diagnostics: Diagnostic[] }> {
   const { plan, partial, diagnostics } = planner({
     file: input.file,
     buildArgs: input.buildArgs,
     ...(input.target !== undefined ? { target: input.target } : {}),
     targetPlatform: target,
     buildPlatform: input.defaultPlatform,
-    ...(baseEnv ? { baseEnv } : {}),
+    ...(baseImage ? { baseImage } : {}),
     ...(input.namedContexts ? { namedContexts: input.namedContexts.lookup } : {}),
   });
   if (plan && !hasErrors(diagnostics)) return { plan, diagnostics };
@@ -90,11 +90,11 @@ export async function buildGraph(input: BuildInput): Promise<BuildGraph> {
   const release = selectRelease(input);
   const checking: Checking = { release, ...checkConfig(input) };
   // Pass 1 finds the bases and the labels that decide their platform; pass 2 expands `$VAR`s with the
-  // bases' Env, when they bring any.
+  // bases' Env and starts their stages in their WorkingDir and Shell, when they bring any.
   const planner = input.planner ?? containerfilePlanner(input.text);
   const first = await planOrFail(input, planner, target, checking);
   const { bases, warnings } = await resolveBases(first.plan, input.file, target, input.labels, input.resolveImage);
-  const { plan, diagnostics: planDiagnostics } = bases.anyEnv ? await planOrFail(input, planner, target, checking, (ref) => bases.env(ref)) : first;
+  const { plan, diagnostics: planDiagnostics } = bases.anyFacts ? await planOrFail(input, planner, target, checking, (ref) => bases.facts(ref)) : first;
 
   const stages = neededStages(plan);
   const tools = await initrdTools(plan, stages, input);

@@ -120,6 +120,8 @@ export function runStep(state: State, step: RunStep, rc: RunContext): State {
     ...(step.security?.value === 'insecure' ? { security: 'insecure' as const } : {}),
     ...(rc.proxyEnv ? { proxyEnv: rc.proxyEnv } : {}),
     customName: rc.name(step.description),
+    // Docker's frontend labels each RUN op with its Dockerfile line (progress UIs and debuggers read it).
+    description: { 'com.docker.dockerfile.v1.command': step.source },
     ...nocache,
     locations,
   };

@@ -135,6 +135,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
     return image(pinned, { platform, customName: `FROM ${pinned}`, ...nocache }).withPlatform(target);
   };
 
+  const stageLabel = stageLabeller(plan);
   const proxyEnv = proxyEnvOf(input.buildArgs);
   // RUN ops carry their lines (as Docker's frontend does), so a failing command's error can name them.
   const file = sourceMap(input.file, input.text, 'Dockerfile');
@@ -171,14 +172,15 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
             ? namedLocal(from.key)
             : imageState(from.ref, target, ignoresCache(st));
     const madeDirs = new Set<string>();
-    // Docker numbers FROM and every op-making step of the stage, WORKDIR included.
-    const total = 1 + st.steps.length + workdirOps(st.steps.filter((s): s is RunStep => s.kind === 'run'));
-    let next = 1;
-    const name = (description: string): string => `${progressPrefix(plan, st, ++next, total)}${description}`;
+    // Docker numbers every op-making step of the stage, WORKDIR included, after the FROM of an image
+    // (which is [1/n]; FROM scratch or an earlier stage makes no op and takes no number).
+    const from = st.base.kind === 'image' ? 1 : 0;
+    const total = from + st.steps.length + workdirOps(st.steps.filter((s): s is RunStep => s.kind === 'run'));
+    let next = from;
+    const name = (description: string): string => `${progressPrefix(stageLabel(st), ++next, total)}${description}`;
     st.steps.forEach((step) => {
       if (step.kind === 'copy') {
-        next++;
-        state = state.file(copyAction(step, source(step.from)), { customName: step.description, ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
+        state = state.file(copyAction(step, source(step.from)), { customName: name(step.description), ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
         return;
       }
       if (step.kind === 'initrd') {
@@ -208,11 +210,28 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
 }
 
 /**
- * Docker's progress prefix, `[build 2/4] `: the stage name (or `stage-N` in a multi-stage file), the
- * step's place counting FROM as the first, padded to the width of the total.
+ * Docker's progress prefix, `[build 2/4] `: the stage's label, the step's place, padded to the width
+ * of the total.
  */
-function progressPrefix(plan: Plan, st: Stage, index: number, total: number): string {
-  const name = st.name ?? (plan.stages.length > 1 ? `stage-${st.index}` : undefined);
+function progressPrefix(label: string | undefined, index: number, total: number): string {
   const n = String(index).padStart(String(total).length, ' ');
-  return `[${name ? `${name} ` : ''}${n}/${total}] `;
+  return `[${label ? `${label} ` : ''}${n}/${total}] `;
+}
+
+/**
+ * The stage's name in progress lines: its own, else `stage-N` unless the file builds a single state.
+ * Docker counts, besides the stages, one state per image a COPY --from names and per RUN --mount that
+ * does not name a stage (a context bind, a cache, tmpfs, secret and ssh mounts all count): so a
+ * one-stage file with a RUN --mount is `[stage-0 2/3]` too (part 2 of llb-golden-exec.txt, case b).
+ */
+function stageLabeller(plan: Plan): (st: Stage) => string | undefined {
+  const extraState = plan.stages.some((s) =>
+    s.steps.some((step) =>
+      step.kind === 'copy'
+        ? step.from.kind === 'image' || step.from.kind === 'local'
+        : step.kind === 'run' && step.mounts.some((m) => !('from' in m && m.from?.kind === 'stage')),
+    ),
+  );
+  const numbered = plan.stages.length > 1 || extraState;
+  return (st) => st.name ?? (numbered ? `stage-${st.index}` : undefined);
 }

@@ -68,6 +68,8 @@ export interface RunOptions {
   secrets?: SecretSpec[];
   ssh?: SSHSpec[];
   customName?: string;
+  /** More OpMetadata description entries (Go's llb.WithDescription), e.g. the Dockerfile line. */
+  description?: Record<string, string>;
   ignoreCache?: boolean;
   /** Where in the build file the command comes from (Definition.Source). */
   locations?: SourceLocation[];
@@ -115,6 +117,7 @@ export function execVertex(root: Output | undefined, dir: string, platform: Plat
     security: opts.security ?? 'sandbox',
     proxyEnv: opts.proxyEnv ? Object.freeze({ ...opts.proxyEnv }) : undefined,
     customName: opts.customName,
+    ...(opts.description ? { description: Object.freeze({ ...opts.description }) } : {}),
     ...(opts.ignoreCache ? { ignoreCache: true } : {}),
     ...(opts.locations?.length ? { locations: Object.freeze([...opts.locations]) } : {}),
   });

@@ -65,10 +65,12 @@ function pbPlatform(p: Platform): pb.Platform.$Properties {
   return n.variant ? { Architecture: n.architecture, OS: n.os, Variant: n.variant } : { Architecture: n.architecture, OS: n.os };
 }
 
-function metadataOf(caps: readonly string[], customName: string | undefined, ignoreCache?: boolean): OpMetadataValue {
+function metadataOf(caps: readonly string[], customName: string | undefined, ignoreCache?: boolean, description?: Readonly<Record<string, string>>): OpMetadataValue {
   const m: OpMetadataValue = {};
   if (ignoreCache) m.ignore_cache = true;
-  if (customName !== undefined && customName !== '') m.description = { [CUSTOM_NAME_KEY]: customName };
+  const d: Record<string, string> = { ...description };
+  if (customName !== undefined && customName !== '') d[CUSTOM_NAME_KEY] = customName;
+  if (Object.keys(d).length > 0) m.description = sortedRecord(d);
   m.caps = sortedRecord(Object.fromEntries(caps.map((c) => [c, true])));
   return m;
 }
@@ -84,7 +86,7 @@ function execOpOf(v: ExecVertex, ctx: OpContext): OpWithMetadata {
   const { op, caps } = execOp(v, ctx);
   op.platform = pbPlatform(v.platform ?? ctx.defaultPlatform);
   op.constraints = {};
-  return { op, metadata: metadataOf(caps, v.customName, v.ignoreCache) };
+  return { op, metadata: metadataOf(caps, v.customName, v.ignoreCache, v.description) };
 }
 
 function fileOp(v: FileVertex, ctx: OpContext): OpWithMetadata {

@@ -54,6 +54,8 @@ export interface ExecVertex {
   readonly security: SecurityMode;
   readonly proxyEnv: Readonly<ProxyEnv> | undefined;
   readonly customName: string | undefined;
+  /** Description entries besides the custom name (Docker's `com.docker.dockerfile.v1.command`). */
+  readonly description?: Readonly<Record<string, string>>;
   /** `--no-cache`: the solver re-runs this op instead of using its cache (OpMetadata.ignore_cache). */
   readonly ignoreCache?: boolean;
   /** Where in the build file the op comes from (Definition.Source); never part of the op's digest. */

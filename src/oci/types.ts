@@ -11,6 +11,8 @@ export interface ImageConfigBody {
   Labels?: Record<string, string>;
   StopSignal?: string;
   ArgsEscaped?: boolean;
+  /** Docker's extra key: the SHELL a derived image's shell-form RUN uses. */
+  Shell?: string[];
 }
 
 export interface HistoryEntry {

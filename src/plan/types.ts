@@ -103,6 +103,8 @@ export interface RunStep {
   range: SourceRange;
   /** Progress name without the `[stage n/m]` prefix, e.g. `RUN go build ./...` (variables expanded for display). */
   description: string;
+  /** The instruction's line as written, continuations joined, heredoc bodies left out (`RUN <<EOF`). */
+  source: string;
   /** The command as the engine runs it: the stage's SHELL plus the command line, or the JSON form as given. */
   args: string[];
   shellForm: boolean;
@@ -176,6 +178,8 @@ export interface StageConfig {
   labels: Label[];
   stopSignal?: Located<string>;
   volumes: Located<string>[];
+  /** SHELL: Docker keeps it in the image config, where a derived image's RUN finds it. */
+  shell?: Located<string[]>;
 }
 
 export interface HistoryStep {
@@ -230,6 +234,16 @@ export interface Plan {
   fromArgs: string[][];
 }
 
+/** The parts of a base image's config that later instructions read, as Docker's frontend does. */
+export interface BaseImageFacts {
+  /** `K=V` pairs: `$VAR` expansion and the RUN environment. */
+  env: string[];
+  /** WorkingDir: a relative WORKDIR or COPY destination starts there, and RUN runs there. */
+  workdir?: string;
+  /** Shell: what a shell-form RUN runs through until the stage's own SHELL. */
+  shell?: string[];
+}
+
 /** What planning a build file for one target needs besides the file itself. */
 export interface PlanOptions {
   /** Name used in diagnostics. */
@@ -242,8 +256,8 @@ export interface PlanOptions {
   targetPlatform: Platform;
   /** For BUILDPLATFORM/BUILDOS/BUILDARCH/BUILDVARIANT. */
   buildPlatform: Platform;
-  /** Env of a resolved base image (`K=V`), for `$VAR` expansion after FROM. */
-  baseEnv?: (ref: string) => string[] | undefined;
+  /** What a resolved base image's config tells the instructions after its FROM. */
+  baseImage?: (ref: string) => BaseImageFacts | undefined;
   /** Named contexts: they replace a stage of their name (its instructions unused), a FROM image or a `--from` image. */
   namedContexts?: NamedContextLookup;
 }

@@ -12,8 +12,8 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 /** sha256 of `punch llb` and of `punch llb --print-config`, per example and platform. */
 const LLB: Record<string, Record<string, [string, string]>> = {
   'linux-firecracker-block': {
-    'linux/amd64': ['5023f96272959a7d95b10837979320e118cbff26839543d13c73428ff45a8f40', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
-    'linux/arm64': ['756888be787f9a064b95aff69231b2571f725c45c41c9101637a5a52e600a792', 'a85a60db11e28dab1f92efd8e58f3b096e78ef68aabbad1984cf3ccb44225a81'],
+    'linux/amd64': ['abc1f3c74fd8a6285b23d26e0af5dbec1544a6dc8ff5fe15f71b6d6909a92249', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
+    'linux/arm64': ['8f3faa6a9d263d293e2bce9df2e8b40ebeda39302ec53449b248759636101a52', 'a85a60db11e28dab1f92efd8e58f3b096e78ef68aabbad1984cf3ccb44225a81'],
   },
   'linux-qemu-busybox-rootfs': {
     'linux/amd64': ['8b4c5115f58fec20e0e111e1807e5284251e1448f38998972dac76dd74ff7794', '834e1594a2e392ea3e220818fc330ad56ef3ac64ee56c4d12e6d65f22c30cd7b'],
@@ -24,16 +24,16 @@ const LLB: Record<string, Record<string, [string, string]>> = {
     'linux/arm64': ['976ca7efb1b4d1d109564ec664d8436490e576ce423a505e003912406fcdd7f0', 'ba3c90f76efe005c4bc9b95bea3423072d9d18842b16feb445fe569fafe12f27'],
   },
   'rumprun-hvt-redis': {
-    'linux/amd64': ['630ee60a85d22a2f60f330180abacc5cc3cedb5aca5b5a5e00ae5165d3389c2b', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],
-    'linux/arm64': ['506a6a6b0f5bf6b45e3d75e093aa24f9f7b3ccc2b1bbbb2f56759be97c36bf18', 'c5dc306980de388c2ea01cdf597b138356f6f270880d3fe1ad4395e601dcfc6c'],
+    'linux/amd64': ['d163cc9732f683d589bed049f45383ea6aa81557c1903038c7e93b8c082e2ffc', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],
+    'linux/arm64': ['24c88e75cfccbbea5b764d55d42e47ba0869c5ff704ff6f0bc84fb6318e47a08', 'c5dc306980de388c2ea01cdf597b138356f6f270880d3fe1ad4395e601dcfc6c'],
   },
   'unikraft-catalog-nginx': {
     'linux/amd64': ['e2be8f7de0223a5f9be1ff0b27818577d3e22f002b80e1400a7e3765ad71a518', '1d64411f7f42c59cdffe806b20a35f02dff104fcf9a115dcc93947facafc8336'],
     'linux/arm64': ['bb4a49717445c5ca5fcfd9accb6ca196ebe1b23e455d4aaad8389e7810ec11f8', '4940a13bf6d947c456c9b49a984999edd8ea5be819871a24a079e1cda0f1ba2e'],
   },
   'unikraft-qemu-nginx': {
-    'linux/amd64': ['d9908dbd2118d171a576f28991f2fa05914b1be698109c9dc187369ddc3bc06f', '0188f26c1e77b53e2bb177d97345c0134a3374e11a8d67f5943a20ac1166cfd8'],
-    'linux/arm64': ['9e57d4ae5dd17b2351de4ce869a24f726f21771d43628ae9282e19e65a5f1e08', '8723151e6bac5e27ed0176180b3f77b50e53dda4dee674b3748cfe5af68ba00f'],
+    'linux/amd64': ['f1ef026abfdb1d98017c8974086b9ad9b18a6479ae14e2bd7d25e3162762112b', '0188f26c1e77b53e2bb177d97345c0134a3374e11a8d67f5943a20ac1166cfd8'],
+    'linux/arm64': ['6e7102a2d605b6809b59e117e600484849f6dc5f63b02f461bdcdf5447279eb5', '8723151e6bac5e27ed0176180b3f77b50e53dda4dee674b3748cfe5af68ba00f'],
   },
 };
 

@@ -97,7 +97,7 @@ describe('stage semantics', () => {
     }),
     row('ENV wins over ARG of the same name', 'FROM scratch\nENV V=env\nARG V=arg\nLABEL v=$V', labels, [['v', 'env']]),
     row('base image env is usable', 'FROM alpine\nLABEL p=$PATH', labels, [['p', '/usr/bin:/bin']], {
-      baseEnv: (ref) => (ref === 'docker.io/library/alpine:latest' ? ['PATH=/usr/bin:/bin'] : undefined),
+      baseImage: (ref) => (ref === 'docker.io/library/alpine:latest' ? { env: ['PATH=/usr/bin:/bin'] } : undefined),
     }),
     row('a child stage sees the parent stage env', 'FROM scratch AS a\nENV X=1\nFROM a\nLABEL x=$X', labels, [['x', '1']]),
 

@@ -161,11 +161,11 @@ describe('buildGraph', () => {
 
   it('inherits the base image Env, Entrypoint and labels, then applies the file and --label', async () => {
     const resolveImage = async (): Promise<ResolvedImage> => ({
-      config: baseConfig({ Env: ['A=1'], Entrypoint: ['/init'], Labels: { base: 'yes', 'com.urunc.unikernel.hypervisor': 'qemu' } }),
+      config: baseConfig({ Env: ['A=1', 'PATH=/bin'], Entrypoint: ['/init'], Labels: { base: 'yes', 'com.urunc.unikernel.hypervisor': 'qemu' } }),
     });
     const text = 'FROM example.org/base:1\nENV B=2\nLABEL com.urunc.unikernel.unikernelType=linux com.urunc.unikernel.binary=/k\n';
     const g = await buildGraph(input(text, { resolveImage, labels: { extra: 'cli' } }));
-    expect(g.config.config.Env).toEqual(['A=1', 'B=2']);
+    expect(g.config.config.Env).toEqual(['A=1', 'PATH=/bin', 'B=2']);
     expect(g.config.config.Entrypoint).toEqual(['/init']);
     expect(g.config.config.Labels).toMatchObject({ base: 'yes', extra: 'cli', 'com.urunc.unikernel.hypervisor': 'qemu' });
   });
@@ -249,13 +249,13 @@ LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernel
 
   it('marks every op to be re-run when given for all stages, and declares the cap', async () => {
     const g = await buildGraph(input(multi, { noCache: true }));
-    expect(ignored(g)).toEqual(['[internal] load build context', 'COPY kernel /kernel', 'COPY --from=parts /kernel /unikernel/kernel', '[punch] write /urunc.json']);
+    expect(ignored(g)).toEqual(['[internal] load build context', '[parts 1/1] COPY kernel /kernel', '[stage-1 1/1] COPY --from=parts /kernel /unikernel/kernel', '[punch] write /urunc.json']);
     expect(ops(g).at(-1)!.metadata.caps).toMatchObject({ 'meta.ignorecache': true });
   });
 
   it('marks only the named stages when given stage names', async () => {
     const g = await buildGraph(input(multi, { noCache: ['parts'] }));
-    expect(ignored(g)).toEqual(['COPY kernel /kernel']);
+    expect(ignored(g)).toEqual(['[parts 1/1] COPY kernel /kernel']);
   });
 
   it('marks nothing without it', async () => {
