@@ -251,8 +251,9 @@ class Builder {
         return;
       }
       const values = this.arg(ins, state.scope, true);
-      // ARG values are seen by RUN (not by the image config), in the order they are set.
-      for (const v of values ?? []) if (v.value !== undefined && !state.scope.env.has(v.name)) setRunEnv(state, v.name, v.value);
+      // ARG values are seen by RUN (not by the image config), in the order they are set: an ARG after
+      // an ENV of the same name gives RUN the ARG's value (BuildKit's AddEnv; both engines' frontends).
+      for (const v of values ?? []) if (v.value !== undefined) setRunEnv(state, v.name, v.value);
       if (values) {
         const text = values.map((v) => (v.value === undefined ? v.name : `${v.name}=${v.value}`)).join(' ');
         state.stage.history.push({ createdBy: `ARG ${text}`, emptyLayer: true });

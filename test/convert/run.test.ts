@@ -20,6 +20,11 @@ describe('RUN in the graph', () => {
     expect(e!.op.exec!.meta).toMatchObject({ args: ['/bin/sh', '-c', 'echo $V $E > /k'], env: [`PATH=${DEFAULT_PATH}`, 'V=1', 'E=x'], cwd: '/src' });
   });
 
+  it("gives RUN an ARG's value over an earlier ENV of the same name, as Docker's frontend does (e2e: run-parity)", async () => {
+    const [e] = await execs(build('ENV V=env\nARG V=arg\nRUN echo $V > /k\n'));
+    expect(e!.op.exec!.meta!.env).toEqual([`PATH=${DEFAULT_PATH}`, 'V=arg']);
+  });
+
   it('names the step as Docker prints it, variables expanded', async () => {
     const [e] = await execs(build('ARG V=1\nWORKDIR /src\nRUN echo $V > /k\n'));
     expect(e!.metadata.description?.['llb.customname']).toBe('[build 3/3] RUN echo 1 > /k');
