@@ -63,7 +63,7 @@ function build(dir: string, dest: string, env: NodeJS.ProcessEnv = {}, file = 'C
   return punchIn(dir, ['build', '-f', file, '-t', 'disk:1', '--progress', 'plain', '--output', `type=oci,dest=${dest}`, '.'], env);
 }
 
-const cachedLine = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' layer ') && l.includes('(COPY '));
+const cachedLine = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' layer ') && /\((\[[^\]]*\] )?COPY /.test(l));
 
 describe('punch build with the layer cache', () => {
   it('reuses the disk layer when only CMD changed: CACHED, and the image an uncached build makes', async () => {

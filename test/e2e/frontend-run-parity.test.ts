@@ -23,7 +23,8 @@ interface Bases {
 
 interface Row {
   name: string;
-  file: (b: Bases) => string;
+  /** The file, one line per entry. */
+  file: (b: Bases) => string[];
   buildArgs?: Record<string, string>;
   /** Build context files besides the Containerfile/Dockerfile. */
   files?: Record<string, string>;

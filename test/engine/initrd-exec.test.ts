@@ -99,7 +99,7 @@ describe('the initrd ExecOp in punch build', () => {
 
   it('copies the archive in as one layer of the stage, after the COPY', async () => {
     const { result } = await run([{ source: 'rootfs', dest: '/' }], ctx());
-    expect(result.layers.map((l) => l.kind === 'entries' && l.description)).toEqual(['COPY k /k', 'initrd /unikernel/initrd', '[punch] write /urunc.json']);
+    expect(result.layers.map((l) => l.kind === 'entries' && l.description)).toEqual(['[stage-1 1/2] COPY k /k', 'initrd /unikernel/initrd', '[punch] write /urunc.json']);
     expect(contentOf(rootfsMap(result).get('/k'))).toBe('kernel');
   });
 
