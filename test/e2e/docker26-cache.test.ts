@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { e2e, engine, hasEngine, makeContext, registryHost } from './engine.js';
 import { URUNC, frontendLines, syntaxLine } from './frontend-support.js';
+import { cachedSteps } from './progress.js';
 
 const LABELS = `LABEL ${URUNC}binary=/unikernel/kernel ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\n`;
 
@@ -17,19 +18,6 @@ function containerfile(nonce: string, finalStage: 'busybox' | 'scratch'): string
   return finalStage === 'busybox'
     ? `FROM ${busybox}\n${run}\n${LABELS}`
     : `FROM ${busybox} AS build\n${run}\nFROM scratch\nCOPY --from=build /unikernel/kernel /unikernel/kernel\n${LABELS}`;
-}
-
-/** The step names of a plain progress log (`#N [stage i/n] RUN ...`) that the log marks `#N CACHED`. */
-function cachedSteps(log: string): string[] {
-  const names = new Map<string, string>();
-  const cached = new Set<string>();
-  for (const line of log.split('\n')) {
-    const m = /^#(\d+) (.*)$/.exec(line);
-    if (!m) continue;
-    if (m[2] === 'CACHED') cached.add(m[1]!);
-    else if (!names.has(m[1]!)) names.set(m[1]!, m[2]!);
-  }
-  return [...cached].map((n) => names.get(n) ?? `#${n}`);
 }
 
 const isRun = (name: string): boolean => / RUN mkdir -p \/unikernel/.test(name);
