@@ -4,6 +4,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { detectRemoteContext, gitContextState, httpContextState, unpackedContext } from '../convert/index.js';
 import type { SessionInput } from '../session/index.js';
 import type { Platform } from '../platform.js';
 import { UsageError } from './usage-error.js';
@@ -88,4 +89,37 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
     context: { name: 'context', unique: args.unique ?? contextUnique(contextDir) },
   };
   return { input, containerfile, contextDir };
+}
+
+/**
+ * `punch llb -f FILE URL`: a git or http(s) URL (that is no local directory) as the build context.
+ * BuildKit fetches it when it runs the LLB; punch reads no network, so the Containerfile is the local
+ * `-f` file. An HTTP download is always copied with ADD's unpacking (an archive is unpacked, any other
+ * file lands as /context), where the frontend first reads it to tell which it is.
+ */
+export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string } | undefined {
+  if (existsSync(resolve(args.cwd, args.context))) return undefined;
+  const remote = detectRemoteContext(args.context);
+  if (!remote) return undefined;
+  if (args.file === undefined) {
+    throw new UsageError(
+      `the build context ${args.context} is fetched by BuildKit when it runs the LLB, and punch llb reads nothing from the network: ` +
+        'name the local Containerfile with -f FILE',
+    );
+  }
+  const containerfile = resolve(args.cwd, args.file);
+  const keepGitDir = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(args.buildArgs['BUILDKIT_CONTEXT_KEEP_GIT_DIR'] ?? '');
+  const state = remote.kind === 'git' ? gitContextState(remote, keepGitDir) : unpackedContext(httpContextState(remote));
+  const input: SessionInput = {
+    file: shownPath(containerfile, args.cwd),
+    bytes: readBytes(containerfile, 'Containerfile'),
+    buildArgs: args.buildArgs,
+    labels: args.labels,
+    ...(args.target !== undefined ? { target: args.target } : {}),
+    platforms: args.platforms,
+    defaultPlatform: args.defaultPlatform,
+    ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
+    context: { remote: state },
+  };
+  return { input, containerfile };
 }

@@ -3,12 +3,13 @@ import type { BuildGraph } from '../convert/index.js';
 import { definitionToJSONLines, encodeDefinition } from '../llb/index.js';
 import { commonOptions, localArgs, parseCommand, platforms } from './options.js';
 import { planSession } from '../session/index.js';
-import { localSessionInput } from './inputs.js';
+import { localSessionInput, remoteSessionInput } from './inputs.js';
 import { UsageError } from './usage-error.js';
 import { csvField, shellQuote } from './output.js';
 import type { CliIO } from './io.js';
 
 export const llbHelp = `Usage: punch llb [-f FILE] [CONTEXT] [options] | buildctl build --local context=CONTEXT --output ...
+       punch llb -f FILE URL [options] | buildctl build --output ...   (a git or http(s) context BuildKit fetches)
 Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --format pb|json        pb (default): bytes for buildctl; json: one decoded op per line
   --print-config          print the image config JSON instead
@@ -20,7 +21,7 @@ Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
 
 /** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */
-export function buildctlCommand(graph: BuildGraph, name: string, context: string): string {
+export function buildctlCommand(graph: BuildGraph, name: string, context: string | undefined): string {
   const fields = [
     'type=image',
     `name=${name}`,
@@ -29,7 +30,8 @@ export function buildctlCommand(graph: BuildGraph, name: string, context: string
     ...Object.entries(graph.annotations).map(([k, v]) => `annotation.${k}=${v}`),
     `containerimage.config=${JSON.stringify(graph.config)}`,
   ];
-  return `buildctl build --local context=${shellQuote(context)} --output ${shellQuote(fields.map(csvField).join(','))}\n`;
+  const local = context !== undefined ? `--local context=${shellQuote(context)} ` : '';
+  return `buildctl build ${local}--output ${shellQuote(fields.map(csvField).join(','))}\n`;
 }
 
 export async function runLlb(argv: string[], io: CliIO): Promise<number> {
@@ -52,14 +54,15 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError('refusing to write binary LLB to a terminal: pipe it into `buildctl build`, or use --format json');
   }
   const args = localArgs(values, positionals, plats, io.env, io.cwd, io.arch);
-  const { input } = localSessionInput(args);
+  const remote = remoteSessionInput(args);
+  const { input } = remote ?? localSessionInput(args);
   const planned = await planSession(values['no-cache'] ? { ...input, noCache: true } : input);
   io.report(planned.diagnostics);
   const graph = planned.graphs[0]!;
   if (values['print-config']) {
     await io.write(`${JSON.stringify(graph.config, null, 2)}\n`);
   } else if (values['print-buildctl'] !== undefined) {
-    await io.write(buildctlCommand(graph, values['print-buildctl'], args.context));
+    await io.write(buildctlCommand(graph, values['print-buildctl'], remote ? undefined : args.context));
   } else {
     const bytes = encodeDefinition(graph.definition);
     await io.write(values.format === 'json' ? definitionToJSONLines(bytes) : bytes);
