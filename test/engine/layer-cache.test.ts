@@ -27,7 +27,25 @@ function fixture(bytes = 256 << 10): Fixture {
   const file = join(dir, 'disk.img');
   writeFileSync(file, randomBytes(bytes));
   utimesSync(file, MTIME, MTIME);
+  // A user's file was written ticks before the build: a build in utimes' own tick would see it racy.
+  fsClockPast(dir, statSync(file, { bigint: true }).ctimeNs);
   return { dir, file, cache: new LayerCache(join(dir, 'cache')) };
+}
+
+/**
+ * Waits until a file created in `dir` gets an mtime after `ns` (the coarse kernel clock has moved on),
+ * so a stat record dated after this is not racy against the change that set `ns`.
+ */
+function fsClockPast(dir: string, ns: bigint): void {
+  const probe = join(dir, 'clock-probe');
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    writeFileSync(probe, '');
+    const now = statSync(probe, { bigint: true }).mtimeNs;
+    rmSync(probe);
+    if (now > ns) return;
+    Atomics.wait(tick, 0, 0, 2);
+  }
 }
 
 function imageOf(file: string, meta: NodeMeta = META): PlatformImage {
@@ -173,6 +191,8 @@ describe('the stat fast path (git index rules)', () => {
     const f = fixture();
     await exportWith(f);
     chmodSync(f.file, 0o644);
+    // The rehash's record is dated by the fs clock; one read in the chmod's own tick stays racy.
+    fsClockPast(f.dir, statSync(f.file, { bigint: true }).ctimeNs);
     await exportWith(f);
     expect((await exportWith(f)).outcome).toBe('stat');
   });
