@@ -107,7 +107,9 @@ export function runInstruction(ctx: Ctx, state: StageState, names: StageNames): 
   state.emptyScratch = false;
   if (!ok) return;
 
-  const args = shellForm ? [...state.shell, shellCommand(rest.text, ctx.ins.heredocs)] : json.map((p) => p.text);
+  const script = shellForm ? shebangScript(rest.text, ctx.ins.heredocs) : undefined;
+  const command = script ? `${SCRIPT_DIR}${script.name}` : shellForm ? shellCommand(rest.text, ctx.ins.heredocs) : '';
+  const args = shellForm ? [...state.shell, command] : json.map((p) => p.text);
   const shownCmd = shellForm && ctx.ins.heredocs.length > 0 ? heredocDisplay(rest.text, ctx.ins.heredocs) : rest.text;
   const flagText = text.slice(0, split.rest).trimEnd();
   const step: RunStep = {
@@ -121,12 +123,26 @@ export function runInstruction(ctx: Ctx, state: StageState, names: StageNames): 
     ...(state.stage.config.workdir ? { workdir: state.workdir } : {}),
     ...(state.stage.config.user ? { user: state.stage.config.user.value } : {}),
     mounts,
+    ...(script ? { script } : {}),
     network: network ?? undefined,
     security: security ?? undefined,
     createdBy: `RUN ${args.join(' ')} # buildkit`,
   };
   state.stage.steps.push(step);
   state.stage.history.push({ createdBy: step.createdBy, emptyLayer: false });
+}
+
+/** Where Docker mounts the script of a RUN that is one `#!` heredoc. */
+export const SCRIPT_DIR = '/dev/pipes/';
+
+/**
+ * A RUN that is one heredoc whose body starts with `#!`: Docker writes the body as an executable file
+ * and runs that (through the shell, which execs its interpreter), instead of feeding it to the shell.
+ */
+function shebangScript(cmd: string, heredocs: readonly HeredocSource[]): { name: string; content: string } | undefined {
+  if (heredocs.length !== 1 || cmd.trim() !== heredocs[0]!.operator.text) return undefined;
+  const body = heredocBody(heredocs[0]!);
+  return body.startsWith('#!') ? { name: heredocs[0]!.name, content: body } : undefined;
 }
 
 /** Docker names a heredoc RUN by its first line: `RUN <<EOF (echo one...)`. */

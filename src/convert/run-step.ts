@@ -1,6 +1,6 @@
 // RunStep → ExecOp on the stage's state: Docker's environment, working directory (created when
 // missing), user, mounts, network and security modes, proxy build args kept out of the cache key.
-import { mkdir, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SourceLocation, type SSHSpec, type State } from '../llb/index.js';
+import { mkdir, mkfile, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SourceLocation, type SSHSpec, type State } from '../llb/index.js';
 import type { SourceRange } from '../diagnostics.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { CopyFrom, RunStep } from '../plan/types.js';
@@ -103,6 +103,10 @@ export function runStep(state: State, step: RunStep, rc: RunContext): State {
   const user = step.user ?? rc.baseConfig.config?.User;
   const e = rc.engine ?? {};
   const specs = mountSpecs(step, rc.source);
+  if (step.script) {
+    const file = scratch().file(mkfile(step.script.name, 0o755, step.script.content), { customName: '[internal] preparing inline document' });
+    specs.mounts.push({ target: '/dev/pipes/', source: file.output, readonly: true });
+  }
   // Docker gives /dev/shm the engine's shm-size as a tmpfs, unless the RUN mounts something there.
   if (e.shmSize && !specs.mounts.some((m) => m.target === '/dev/shm')) specs.mounts.push({ target: '/dev/shm', tmpfs: { size: e.shmSize } });
   const network = step.network && step.network.value !== 'default' ? step.network.value : e.network;

@@ -115,6 +115,8 @@ export interface RunStep {
   /** USER of this stage so far (else the base image's). */
   user?: string;
   mounts: RunMount[];
+  /** A RUN that is one `#!` heredoc: the file Docker mounts read-only in /dev/pipes/ and runs. */
+  script?: { name: string; content: string };
   network: Located<'default' | 'none' | 'host'> | undefined;
   security: Located<'sandbox' | 'insecure'> | undefined;
   /** Docker's history entry, e.g. `RUN /bin/sh -c make # buildkit`. */

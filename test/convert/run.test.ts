@@ -141,6 +141,19 @@ describe('RUN heredocs', () => {
     expect(e!.op.exec!.meta!.args).toEqual(['/bin/sh', '-c', "cat <<'EOF' > /k\n$HOME\nEOF\n"]);
   });
 
+  it('runs a RUN that is one #! heredoc as an executable file mounted read-only at /dev/pipes/, as Docker does', async () => {
+    const file = '#!/bin/sh -e\necho one > /k\n';
+    const g = await buildGraph(input(build(`RUN <<EOF\n${file}EOF\n`), { resolveImage }));
+    const ops = decodeDefinition(encodeDefinition(g.definition)).ops;
+    const e = ops.find((o) => o.op.exec)!.op.exec!;
+    expect(e.meta!.args).toEqual(['/bin/sh', '-c', '/dev/pipes/EOF']);
+    const pipes = e.mounts!.find((m) => m.dest === '/dev/pipes/')!;
+    expect(pipes).toMatchObject({ readonly: true });
+    const doc = ops.find((o) => o.metadata.description?.['llb.customname'] === '[internal] preparing inline document')!.op.file!.actions![0]!.mkfile!;
+    expect(doc).toMatchObject({ path: '/EOF', mode: 0o755 });
+    expect(Buffer.from(doc.data!).toString()).toBe(file);
+  });
+
   it('names a heredoc RUN by its first line, as Docker does', async () => {
     const [e] = await execs(build('RUN <<EOF\necho one\nEOF\n'));
     expect(e!.metadata.description?.['llb.customname']).toBe('[build 2/2] RUN <<EOF (echo one...)');

@@ -135,6 +135,11 @@ const ROWS: Row[] = [
     ],
   },
   {
+    name: 'a RUN that is one #! heredoc runs as a script file',
+    heredocs: true,
+    file: (b) => [`FROM ${b.busybox}`, 'RUN <<EOF', '#!/bin/sh -e', 'echo "script $0 $(cat $0 | wc -l)" > /script.txt', 'EOF', BUSYBOX_LABELS],
+  },
+  {
     name: 'a here-document written into a FROM scratch image',
     heredocs: true,
     scratch: true,
