@@ -4,7 +4,7 @@
 import { hasErrors, type SourceRange } from '../diagnostics.js';
 import { cleanPath } from '../gopath.js';
 import { isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
-import type { CopyFrom, CopyStep, Label, Located, Plan, PlanOptions, PlanResult, Stage, StageBase } from '../plan/types.js';
+import type { CopyFrom, CopyStep, InitrdItem, InitrdStep, Label, Located, Plan, PlanOptions, PlanResult, Stage, StageBase } from '../plan/types.js';
 import { formatPlatform } from '../platform.js';
 import { URUNC_PREFIX, unikraftBasePlatform } from '../urunc/index.js';
 import { rootfsLayout, type RootfsLayout } from './layout.js';
@@ -37,30 +37,34 @@ class Builder {
     return { kind: 'image', ref, written: written.value };
   }
 
-  /** A stage holding an image whose files a COPY reads (Unikraft catalog images resolved for their machine). */
-  imageStage(written: Located<string>): number | undefined {
+  /** A stage holding an image whose files a step reads; a Unikraft kernel image resolved for its machine (qemu, fc). */
+  imageStage(written: Located<string>, kernel = false): number | undefined {
     const base = this.imageBase(written);
     if (!base) return undefined;
     const st = emptyStage(this.stages.length, written.range, base);
     const { framework, monitor } = this.bf.platforms;
-    if (framework.value === 'unikraft') {
+    if (kernel && framework.value === 'unikraft') {
       st.platform = { value: unikraftBasePlatform(monitor.value, this.opts.targetPlatform.architecture), range: written.range };
     }
     this.stages.push(st);
     return st.index;
   }
 
-  sourceOf(from: Source, at: SourceRange): CopyFrom | undefined {
+  sourceOf(from: Source, at: SourceRange, kernel = false): CopyFrom | undefined {
     if (from.kind === 'local') return { kind: 'context' };
-    const stage = this.imageStage({ value: from.written, range: at });
+    const stage = this.imageStage({ value: from.written, range: at }, kernel);
     return stage === undefined ? undefined : { kind: 'stage', stage };
   }
 
+  /** Whether a build-context source stays inside the context (else an error at it). */
+  inside(from: CopyFrom, source: Located<string>): boolean {
+    if (from.kind !== 'context' || cleanPath(source.value).split('/')[0] !== '..') return true;
+    this.r.error(source.range, `"${source.value}" is outside the build context: sources must stay inside it`);
+    return false;
+  }
+
   copy(st: Stage, from: CopyFrom, written: { from?: string; source: string }, source: Located<string>, dest: string, range: SourceRange): void {
-    if (from.kind === 'context' && cleanPath(source.value).split('/')[0] === '..') {
-      this.r.error(source.range, `"${source.value}" is outside the build context: sources must stay inside it`);
-      return;
-    }
+    if (!this.inside(from, source)) return;
     const value = from.kind === 'context' ? source.value.replace(/^\/+/, '') || '.' : source.value;
     const flag = written.from !== undefined ? ` --from=${written.from}` : '';
     const step: CopyStep = {
@@ -112,11 +116,26 @@ function finalBase(b: Builder, layout: RootfsLayout): { base: StageBase; range: 
   return { base: { kind: 'scratch' }, range: kernel.range, kernelIsBase: false };
 }
 
-function notBuiltYet(b: Builder, layout: Extract<RootfsLayout, { kind: 'initrd' }>): void {
-  b.r.error(
-    layout.type,
-    'rootfs.type: initrd packed from rootfs.include or an image is not built by punch yet: give a ready archive with rootfs.from: local and rootfs.path (punch initrd DIR -o FILE makes a reproducible one), or use rootfs.type: raw',
-  );
+/** The initrd step: a rootfs image's whole tree (if any), then each include, packed at /.boot/rootfs. */
+function initrdOf(b: Builder, layout: Extract<RootfsLayout, { kind: 'initrd' }>, range: SourceRange): InitrdStep | undefined {
+  const items: InitrdItem[] = [];
+  let ok = true;
+  if (layout.base) {
+    const stage = b.imageStage(layout.base);
+    if (stage === undefined) ok = false;
+    else items.push({ from: { kind: 'stage', stage }, source: { value: '/', range: layout.base.range }, dest: { value: '/', range: layout.base.range } });
+  }
+  for (const inc of layout.include) {
+    const from = b.sourceOf(inc.from, inc.range);
+    if (!from || !b.inside(from, inc.source)) {
+      ok = false;
+      continue;
+    }
+    const value = from.kind === 'context' ? inc.source.value.replace(/^\/+/, '') || '.' : inc.source.value;
+    items.push({ from, source: { value, range: inc.source.range }, dest: inc.destination });
+  }
+  if (!ok) return undefined;
+  return { kind: 'initrd', range, description: `initrd ${ROOTFS_PATH}`, items, dest: { value: ROOTFS_PATH, range }, createdBy: `INITRD ${ROOTFS_PATH} # bunnyfile` };
 }
 
 export function planBunnyfile(bf: Bunnyfile, r: Reader, opts: PlanOptions): PlanResult {
@@ -143,7 +162,7 @@ export function planBunnyfile(bf: Bunnyfile, r: Reader, opts: PlanOptions): Plan
   let binary = KERNEL_PATH;
   if (chosen.kernelIsBase) binary = kernel.path.value;
   else {
-    const from = b.sourceOf(kernel.from.value, kernel.from.range);
+    const from = b.sourceOf(kernel.from.value, kernel.from.range, true);
     if (from) {
       const flag = kernel.from.value.kind === 'image' ? { from: kernel.from.value.written } : {};
       pending.push((st) => b.copy(st, from, { ...flag, source: kernel.path.value }, kernel.path, KERNEL_PATH, kernel.range));
@@ -160,7 +179,15 @@ export function planBunnyfile(bf: Bunnyfile, r: Reader, opts: PlanOptions): Plan
       r.warning(layout.type.range, `rootfs.type: block: the block image ${layout.path.value} is used as it is; punch does not generate block images (nor does bunny)`);
     }
   }
-  if (layout.kind === 'initrd') notBuiltYet(b, layout);
+  if (layout.kind === 'initrd') {
+    const step = initrdOf(b, layout, bf.rootfs!.range);
+    if (step) {
+      pending.push((st) => {
+        st.steps.push(step);
+        st.history.push({ createdBy: step.createdBy, emptyLayer: false });
+      });
+    }
+  }
 
   const final = emptyStage(b.stages.length, chosen.range, chosen.base);
   for (const add of pending) add(final);
@@ -168,6 +195,7 @@ export function planBunnyfile(bf: Bunnyfile, r: Reader, opts: PlanOptions): Plan
   b.label(final, 'hypervisor', platforms.monitor.value, platforms.monitor.range);
   if (platforms.version) b.label(final, 'unikernelVersion', platforms.version.value, platforms.version.range);
   b.label(final, 'binary', binary, kernel.path.range);
+  if (layout.kind === 'initrd') b.label(final, 'initrd', ROOTFS_PATH, layout.type);
   if (layout.kind === 'file') {
     b.label(final, layout.type.value, rootfsFile!, layout.path.range);
     if (layout.type.value === 'block') b.label(final, 'blkMntPoint', platforms.framework.value === 'rumprun' ? '/data' : '/', layout.type.range);

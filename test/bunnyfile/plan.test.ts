@@ -1,7 +1,7 @@
 // Bunnyfile → Plan: each key's meaning, as the stages, COPY steps, labels and config a Containerfile
 // would give; where bunny documents a choice (paths in the image, mountRootfs), punch makes the same.
 import { describe, expect, it } from 'vitest';
-import type { CopyStep } from '../../src/plan/types.js';
+import type { CopyStep, InitrdStep } from '../../src/plan/types.js';
 import { HEAD, errors, graph, labels, plan, warnings } from './helpers.js';
 
 const RUMPRUN = `version: v0.1
@@ -145,8 +145,40 @@ describe('rootfs', () => {
     expect(labels(plan(`${RUMPRUN}rootfs:\n  from: local\n  type: block\n  path: data.img\n`)).blkMntPoint).toBe('/data');
   });
 
-  it('initrd from include is an error at rootfs.type until punch builds it', () => {
-    expect(errors(`${HEAD}rootfs:\n  type: initrd\n  include: [a:/a]\n`)[0]).toMatch(/^bunnyfile:10:9: error: rootfs.type: initrd packed from rootfs.include or an image is not built by punch yet/);
+  it('initrd from include: one initrd step packing the items at /.boot/rootfs, which initrd names', () => {
+    const p = plan(`${HEAD}rootfs:\n  type: initrd\n  include: [conf/nginx.conf:/nginx/conf/nginx.conf]\n`);
+    const step = p.stages[p.target]!.steps[1] as InitrdStep;
+    expect(step.kind).toBe('initrd');
+    expect(step.dest.value).toBe('/.boot/rootfs');
+    expect(step.items.map((i) => [i.from, i.source.value, i.dest.value])).toEqual([[{ kind: 'context' }, 'conf/nginx.conf', '/nginx/conf/nginx.conf']]);
+    expect(labels(p)).toMatchObject({ initrd: '/.boot/rootfs', mountRootfs: 'false' });
+  });
+
+  it('initrd is the default type for Unikraft when files are included', () => {
+    const p = plan(`${HEAD}rootfs:\n  include: [a:/a]\n`);
+    expect(p.stages[p.target]!.steps.map((s) => s.kind)).toEqual(['copy', 'initrd']);
+  });
+
+  it('initrd from an image packs that image\'s whole tree, then the includes on top', () => {
+    const p = plan(HEAD.replace('unikraft', 'linux') + 'rootfs:\n  from: example.test/app:1\n  type: initrd\n  include: [init:/init]\n');
+    expect(p.stages[0]!.base).toMatchObject({ kind: 'image', ref: 'example.test/app:1' });
+    expect(p.stages[0]!.platform).toBeUndefined();
+    const step = p.stages[p.target]!.steps.find((s) => s.kind === 'initrd') as InitrdStep;
+    expect(step.items.map((i) => [i.from, i.source.value, i.dest.value])).toEqual([
+      [{ kind: 'stage', stage: 0 }, '/', '/'],
+      [{ kind: 'context' }, 'init', '/init'],
+    ]);
+  });
+
+  it('an initrd item from an image reads a stage of that image', () => {
+    const p = plan(`${HEAD}rootfs:\n  include:\n  - {from: example.test/site:1, source: /www, destination: /www}\n`);
+    const step = p.stages[p.target]!.steps.find((s) => s.kind === 'initrd') as InitrdStep;
+    expect(step.items[0]!.from).toEqual({ kind: 'stage', stage: 0 });
+  });
+
+  it('the initrd becomes a layer of its own, with the archive from the punch initrd ExecOp', async () => {
+    const g = await graph(`${HEAD}rootfs:\n  include: [a:/a]\n`);
+    expect(g.config.history?.map((h) => h.created_by)).toEqual(['COPY kernel /.boot/kernel # bunnyfile', 'INITRD /.boot/rootfs # bunnyfile', 'COPY /urunc.json # punch']);
   });
 });
 
