@@ -28,14 +28,14 @@ export interface LocalBuildArgs {
   cwd: string;
 }
 
-/** `-f` if given, else `Containerfile`, else `Dockerfile` in the context (the name users write). */
+/** `-f` if given, else `Containerfile`, else `Dockerfile`, else `bunnyfile` in the context (the names users write). */
 export function locateContainerfile(args: Pick<LocalBuildArgs, 'file' | 'context' | 'cwd'>): string {
   if (args.file !== undefined) return resolve(args.cwd, args.file);
-  for (const name of ['Containerfile', 'Dockerfile']) {
+  for (const name of ['Containerfile', 'Dockerfile', 'bunnyfile']) {
     const p = resolve(args.cwd, args.context, name);
     if (existsSync(p)) return p;
   }
-  throw new UsageError(`no Containerfile or Dockerfile in ${args.context}: name one with -f FILE`);
+  throw new UsageError(`no Containerfile, Dockerfile or bunnyfile in ${args.context}: name one with -f FILE`);
 }
 
 function readBytes(path: string, what: string): Uint8Array {

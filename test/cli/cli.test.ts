@@ -85,7 +85,21 @@ describe('punch llb diagnostics', () => {
     const dir = scratchDir({});
     const r = punch(['llb', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no Containerfile or Dockerfile');
+    expect(r.stderr).toContain('no Containerfile, Dockerfile or bunnyfile');
+  });
+
+  it('reads a context\'s bunnyfile when it has no Containerfile or Dockerfile', () => {
+    const r = punch(['check', 'examples/bunnyfile-rumprun-redis']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toMatch(/^examples\/bunnyfile-rumprun-redis\/bunnyfile: ok for urunc /);
+  });
+
+  it('reports a bunnyfile\'s problems at bunnyfile:LINE:COL, with -f naming it', () => {
+    const dir = scratchDir({ bunny: 'version: v0.1\nplatforms: {framework: rumprun, monitor: hvt}\nkernel: {from: local, path: k}\nrootfs: {tpye: raw}\n', k: 'x' });
+    const r = punch(['llb', '-f', join(dir, 'bunny'), dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toContain(`${join(dir, 'bunny')}:4:10: error: unknown key in rootfs "tpye"; did you mean "type"?`);
   });
 
   it('prints one JSON op per line with --format json', () => {
