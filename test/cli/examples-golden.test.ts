@@ -12,16 +12,16 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 /** sha256 of `punch llb` and of `punch llb --print-config`, per example and platform. */
 const LLB: Record<string, Record<string, [string, string]>> = {
   'bunnyfile-linux-firecracker': {
-    'linux/amd64': ['01f50e5bc6b94f106fc06a00e487f7f565d798eb5862827782d4db2cc94a4365', 'f410775a4485a72d068fdf36fe65f36912e8a5b9ab2d08d34b27cc34a4e4ed1e'],
-    'linux/arm64': ['045b3a7d1084644978b69adc1ba4cc678322c63dec688c22af9492017de05881', 'c5463c1e4219c2a2c0cd49687aeb15566b89275967ac43120841b09062b2eec1'],
+    'linux/amd64': ['1ba109d227dce9ff0952fbf3bcbf9537d1f6a4b07862b03c989e265e05474df2', 'f410775a4485a72d068fdf36fe65f36912e8a5b9ab2d08d34b27cc34a4e4ed1e'],
+    'linux/arm64': ['bae22be649ece7b798b22d2731426b506575f73dd23210c8426baec35ddb149c', 'c5463c1e4219c2a2c0cd49687aeb15566b89275967ac43120841b09062b2eec1'],
   },
   'bunnyfile-rumprun-redis': {
-    'linux/amd64': ['25a88266233de3256cb77daa9d23e74a9715e96d0fa35f6a01517c1f6812c59f', '040506c6b085a8e79d253904fca028fab82592899326ded55bbe7273d7a093e1'],
-    'linux/arm64': ['181a3ba20a527310dc226dea8d10191df89437f14a04b22404c7c509558a53db', '5a5809788e4e526352388c8b7f9670735633c2ab03be9c06e50ba3aaaddc3e1e'],
+    'linux/amd64': ['44906941255057dea7e6c6011a90e28f5ff30c7c4d4ccb5c24c9cad9d261fdea', '040506c6b085a8e79d253904fca028fab82592899326ded55bbe7273d7a093e1'],
+    'linux/arm64': ['f6e863eec9c1b2d17da41b05594ee3902035b2133cfdf4e3ac1921393a82c941', '5a5809788e4e526352388c8b7f9670735633c2ab03be9c06e50ba3aaaddc3e1e'],
   },
   'bunnyfile-unikraft-nginx': {
-    'linux/amd64': ['3b79ccce7cf5a3388bab6528d40a0360b738b8166252464475689e943ff34c09', '76949adbf0e57f133a3fd773d5b8645c79dbe40fd55c7d33056251f2465a3ae6'],
-    'linux/arm64': ['667294ff4d4a3963d3a9a7bf4501107ef1f0f8c44320108658b8027e3608e79c', 'eb47f9b3710c40d0119b3b72d98dc5467655328232f142425518c2315ee0a4e4'],
+    'linux/amd64': ['ebde433c081867c8bbaf43a8443f02cd055cd1e268a3ccfbb7ed0c76ebfec551', '76949adbf0e57f133a3fd773d5b8645c79dbe40fd55c7d33056251f2465a3ae6'],
+    'linux/arm64': ['36f6f5e8955b96ad029d1e32549f06ac9cca0add51381637d7f8982a7ebd481d', 'eb47f9b3710c40d0119b3b72d98dc5467655328232f142425518c2315ee0a4e4'],
   },
   'linux-firecracker-block': {
     'linux/amd64': ['abc1f3c74fd8a6285b23d26e0af5dbec1544a6dc8ff5fe15f71b6d6909a92249', '2ef76f2a19b0b49d47ae3f6e2d42f1d87bb70af755fb5ef51904a383b27c58fc'],
@@ -56,7 +56,7 @@ const LLB: Record<string, Record<string, [string, string]>> = {
 const BUILD: Record<string, [string, string]> = {
   'bunnyfile-linux-firecracker': ['sha256:bf0c4ba4bc62b0c48a7e8cbcebcc6953b4ea51b3a38562e22b4d274eab84bfc3', 'sha256:7f21cc6b64262c879fdd8287f3e2b19712be1fc82836c9ee7994fcb802fbc1ac'],
   'bunnyfile-rumprun-redis': ['sha256:dd0565099ef13cc12317a489d59bfdae9c52ecb28dc41779e3db4ca47215a000', 'sha256:a0679e2aac62b45e7bbbbece72d178412fd2ccb5f488e9d82be259d1590fc63a'],
-  'bunnyfile-unikraft-nginx': ['sha256:0d996619d28a82847b286acad268dd68eb7ea681aa221deff7a4d78f9bbaaa9f', 'sha256:e0b57962af882d6e3a9da7fa29cb10666f17d1a09eb6ea6a66036292a0389171'],
+  'bunnyfile-unikraft-nginx': ['sha256:0d996619d28a82847b286acad268dd68eb7ea681aa221deff7a4d78f9bbaaa9f', 'sha256:bb7b9e80a4534ab7e3d6aafea7d69de5b6fc230b41e3e1e09dcfa5858dfe1e42'],
   'linux-firecracker-block': ['sha256:eb1a43050bb121007a3866d00afd6fea5a403e04ae7f9c3c7fca233a3c0b4599', 'sha256:76e029a09b0d62a0295cb5fff372336d207cc8445023adb31d308a084904c132'],
   'rumprun-hvt-redis': ['sha256:c924c565b8286ff4044f52a684a92b810ce2225429ee5b36c38fc4a5ca34b208', 'sha256:33e134cc9fd1ae5ff7f03f5aa8a724155da1816916a8e3b5c7a6aa0fd8f03529'],
   'unikraft-qemu-nginx': ['sha256:8d024395165fc44e28d0c0724f7f00f6dfe7dae01ac7d3a89c639e12c0244c30', 'sha256:5580422d8ff398d82d48eb6e0f881ba34982650993bde2fa90d4da4237349ad1'],
