@@ -19,6 +19,8 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
   --platform P[,P...]    several platforms give an index
   --urunc VERSION        the urunc release to check against and write for (default: the newest)
   --tools-image REF      punch's image that initrd steps name (run in-process, never pulled)
+  --build-context NAME=DIR|docker-image://REF|oci-layout://PATH[:TAG]
+                         replace the stage or image NAME in FROM and COPY --from
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
 Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs and the
   layer cache; default ~/.cache/punch), PUNCH_CACHE_MAX (layer cache cap, default 10GiB; 0: off),
@@ -48,7 +50,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
   const layerCache = layerCacheSettings(io.env);
 
   const progress = createProgress(values.progress as ProgressMode, io.stderrIsTTY, (text) => io.stderr.write(text), Date.now);
-  const { input, contextDir } = localSessionInput(localArgs(values, positionals, platforms(values.platform), io.env, io.cwd, io.arch));
+  const { input, contextDir, namedDirs } = localSessionInput(localArgs(values, positionals, platforms(values.platform), io.env, io.cwd, io.arch));
   const name = pushName ?? tag;
   const imageOutput: ImageOutput = output.type === 'registry' ? { type: 'registry', name: pushName! } : { type: output.type, dest: output.dest };
 
@@ -64,6 +66,7 @@ export async function runBuild(argv: string[], io: CliIO): Promise<number> {
     const built = await buildImage({
       input,
       contextDir,
+      namedDirs,
       contextDirAsGiven: positionals[0] ?? '.',
       cwd: io.cwd,
       output: imageOutput,

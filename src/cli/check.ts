@@ -10,6 +10,7 @@ import { UsageError } from './usage-error.js';
 import type { CliIO } from './io.js';
 
 export const checkHelp = `Usage: punch check [-f FILE] [CONTEXT] [--json] [--urunc VERSION] [--build-arg K=V] [--label K=V] [--target STAGE] [--platform P]
+                   [--build-context NAME=DIR|docker-image://REF|oci-layout://PATH[:TAG]]
 Validates the Containerfile against a urunc release (default: the newest known; --urunc or the build
 argument PUNCH_URUNC_VERSION picks another) and prints the urunc metadata, command line and files it
 will produce. Every problem is listed, in file order, then the error and warning counts.`;

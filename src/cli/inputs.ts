@@ -7,6 +7,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { detectRemoteContext, gitContextState, httpContextState, unpackedContext } from '../convert/index.js';
 import type { SessionInput } from '../session/index.js';
 import type { Platform } from '../platform.js';
+import { readBuildContexts } from './build-contexts.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -16,6 +17,8 @@ export interface LocalBuildArgs {
   file?: string;
   context: string;
   buildArgs: Record<string, string>;
+  /** `--build-context` values as given (NAME=DIR|docker-image://REF|oci-layout://PATH…). */
+  buildContexts: string[];
   labels: Record<string, string>;
   target?: string;
   platforms: Platform[];
@@ -66,7 +69,7 @@ export function contextUnique(contextDir: string): string {
   return bytesToHex(sha256(utf8ToBytes(realpathSync(contextDir)))).slice(0, 32);
 }
 
-export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string; contextDir: string } {
+export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string; contextDir: string; namedDirs: Record<string, string> } {
   const contextDir = resolve(args.cwd, args.context);
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
     throw new UsageError(`build context ${args.context} is not a directory`);
@@ -75,6 +78,7 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
   const bytes = readBytes(containerfile, 'Containerfile');
   const file = shownPath(containerfile, args.cwd);
   const ignore = readIgnoreFile(containerfile, contextDir);
+  const named = readBuildContexts(args.buildContexts, args.cwd);
   const input: SessionInput = {
     file,
     bytes,
@@ -87,8 +91,9 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
     ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
     ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
     context: { name: 'context', unique: args.unique ?? contextUnique(contextDir) },
+    ...(named.contexts.length > 0 ? { namedContexts: named.contexts } : {}),
   };
-  return { input, containerfile, contextDir };
+  return { input, containerfile, contextDir, namedDirs: named.dirs };
 }
 
 /**

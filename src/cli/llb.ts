@@ -18,10 +18,12 @@ Writes the BuildKit LLB Definition for the Containerfile to stdout.
   --urunc VERSION         the urunc release to check against and write for (default: the newest)
   --tools-image REF       punch's image for initrd steps (default: build arg PUNCH_TOOLS_IMAGE, the
                           #syntax= image, else the published image of this version)
+  --build-context NAME=DIR|docker-image://REF|oci-layout://PATH[:TAG]
+                          replace the stage or image NAME (a DIR is a buildctl --local NAME=DIR)
   --build-arg K=V  --label K=V  --target STAGE  --platform OS/ARCH  --unique-id ID`;
 
 /** The buildctl command whose --output carries the config and the manifest annotations (BuildKit >= 0.11). */
-export function buildctlCommand(graph: BuildGraph, name: string, context: string | undefined): string {
+export function buildctlCommand(graph: BuildGraph, name: string, context: string | undefined, namedDirs: Record<string, string> = {}): string {
   const fields = [
     'type=image',
     `name=${name}`,
@@ -30,8 +32,8 @@ export function buildctlCommand(graph: BuildGraph, name: string, context: string
     ...Object.entries(graph.annotations).map(([k, v]) => `annotation.${k}=${v}`),
     `containerimage.config=${JSON.stringify(graph.config)}`,
   ];
-  const local = context !== undefined ? `--local context=${shellQuote(context)} ` : '';
-  return `buildctl build ${local}--output ${shellQuote(fields.map(csvField).join(','))}\n`;
+  const locals = [...(context !== undefined ? [['context', context]] : []), ...Object.entries(namedDirs)].map(([k, dir]) => `--local ${k}=${shellQuote(dir!)} `).join('');
+  return `buildctl build ${locals}--output ${shellQuote(fields.map(csvField).join(','))}\n`;
 }
 
 export async function runLlb(argv: string[], io: CliIO): Promise<number> {
@@ -55,14 +57,14 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
   }
   const args = localArgs(values, positionals, plats, io.env, io.cwd, io.arch);
   const remote = remoteSessionInput(args);
-  const { input } = remote ?? localSessionInput(args);
+  const { input, namedDirs } = remote ? { ...remote, namedDirs: {} } : localSessionInput(args);
   const planned = await planSession(values['no-cache'] ? { ...input, noCache: true } : input);
   io.report(planned.diagnostics);
   const graph = planned.graphs[0]!;
   if (values['print-config']) {
     await io.write(`${JSON.stringify(graph.config, null, 2)}\n`);
   } else if (values['print-buildctl'] !== undefined) {
-    await io.write(buildctlCommand(graph, values['print-buildctl'], remote ? undefined : args.context));
+    await io.write(buildctlCommand(graph, values['print-buildctl'], remote ? undefined : args.context, namedDirs));
   } else {
     const bytes = encodeDefinition(graph.definition);
     await io.write(values.format === 'json' ? definitionToJSONLines(bytes) : bytes);

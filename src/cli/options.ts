@@ -8,6 +8,7 @@ import { UsageError } from './usage-error.js';
 export const commonOptions = {
   file: { type: 'string', short: 'f' },
   'build-arg': { type: 'string', multiple: true },
+  'build-context': { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
   platform: { type: 'string', multiple: true },
   target: { type: 'string' },
@@ -57,6 +58,7 @@ export function parseCommand<O extends ParseArgsConfig['options']>(argv: string[
 type CommonValues = {
   file?: string;
   'build-arg'?: string[];
+  'build-context'?: string[];
   label?: string[];
   target?: string;
   'unique-id'?: string;
@@ -77,6 +79,7 @@ export function localArgs(values: CommonValues, positionals: string[], platforms
     ...(values.file !== undefined ? { file: values.file } : {}),
     context: positionals[0] ?? '.',
     buildArgs: withEpoch(keyValues(values['build-arg'], 'build-arg', env), env),
+    buildContexts: values['build-context'] ?? [],
     labels: keyValues(values.label, 'label', env),
     ...(values.target !== undefined ? { target: values.target } : {}),
     platforms,

@@ -26,6 +26,8 @@ export interface EmbeddedBuild {
   input: SessionInput;
   /** The context directory on disk (the `context` local). */
   contextDir: string;
+  /** The named contexts' directories (`--build-context NAME=DIR`), by local name. */
+  namedDirs?: Record<string, string>;
   /** The context directory as the user wrote it, for commands quoted back in messages. */
   contextDirAsGiven?: string;
   /** A relative `dest` is relative to this directory. */
@@ -83,7 +85,7 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
       let result;
       try {
         result = await executeDefinition(encodeDefinition(graph.definition), {
-          locals: { ['name' in planned.input.context ? planned.input.context.name : 'context']: b.contextDir },
+          locals: { ...b.namedDirs, ['name' in planned.input.context ? planned.input.context.name : 'context']: b.contextDir },
           images: imageProvider(registry, b.contextDir),
           workDir: () => join(workDir(), String(index)),
           platform: graph.platform,
