@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { fileContent, punch, umociRootfs } from './build-helpers.js';
 import { e2e, imageInspect, imageRootfs, onEachEngine, type ImageInspect, type Rootfs } from './engine.js';
 import {
   URUNC,
@@ -26,8 +28,8 @@ interface Built {
   fs: Rootfs;
 }
 
-async function buildExample(example: string, tag: string, buildArgs: Record<string, string> = {}): Promise<Built> {
-  await punchBuildOk({ context: exampleContext(example), tag, buildArgs });
+async function buildExample(example: string, tag: string, buildArgs: Record<string, string> = {}, file = 'Containerfile'): Promise<Built> {
+  await punchBuildOk({ context: exampleContext(example, undefined, file), tag, buildArgs, file });
   const [image, fs] = await Promise.all([imageInspect(tag), imageRootfs(tag)]);
   return { image, fs };
 }
@@ -244,6 +246,117 @@ onEachEngine(() => {
     test("has the urunc labels, the base's Env (the setup's busybox sets PATH) and the CMD urunc runs in the guest", () => {
       const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
       expect(b.image.Config).toEqual({ Labels: uruncValues, Entrypoint: null, Cmd: ['/bin/cat', '/etc/app/motd'], Env: env, WorkingDir: '', User: '' });
+      expectUruncImage(b);
+    });
+  });
+
+  // The urunc tutorial cases as bunnyfiles (`docker build -f bunnyfile .`): bunny's paths, the same
+  // metadata a Containerfile gives, and an initrd whose bytes are punch build's.
+  describe('examples/bunnyfile-unikraft-nginx', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/.boot/kernel',
+      [`${URUNC}cmdline`]: 'nginx -c /nginx/conf/nginx.conf',
+      [`${URUNC}hypervisor`]: 'qemu',
+      [`${URUNC}initrd`]: '/.boot/rootfs',
+      [`${URUNC}mountRootfs`]: 'false',
+      [`${URUNC}unikernelType`]: 'unikraft',
+      [`${URUNC}unikernelVersion`]: '0.17.0',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('bunnyfile-unikraft-nginx', 'punch-e2e/examples:bunnyfile-unikraft-nginx', {}, 'bunnyfile');
+    });
+
+    test('holds the kernel, the initrd and /urunc.json, and nothing else', () => {
+      const initrd = b.fs.get('/.boot/rootfs');
+      expect(initrd).toMatchObject({ type: 'file', mode: 0o644, uid: 0, gid: 0 });
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/.boot/kernel': exampleFile('bunnyfile-unikraft-nginx', 'build/app-nginx_qemu-x86_64'),
+          '/.boot/rootfs': initrd!,
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('the initrd lists the included file and its parents (GNU cpio), owned by root', () => {
+      const archive = (b.fs.get('/.boot/rootfs') as { content: Buffer }).content;
+      const r = spawnSync('cpio', ['-tv', '--quiet', '--numeric-uid-gid'], { input: archive });
+      expect(r.status).toBe(0);
+      const members = r.stdout.toString().trim().split('\n').map((l) => { const f = l.trim().split(/\s+/); return `${f[0]} ${f[2]}:${f[3]} ${f[f.length - 1]}`; });
+      expect(members).toEqual(['drwxr-xr-x 0:0 nginx', 'drwxr-xr-x 0:0 nginx/conf', '-rw-r--r-- 0:0 nginx/conf/nginx.conf']);
+    });
+
+    test('the initrd bytes are the ones punch build writes', async () => {
+      const dir = exampleContext('bunnyfile-unikraft-nginx', undefined, 'bunnyfile');
+      const layout = join(dir, 'out');
+      const r = await punch(['build', '-f', join(dir, 'bunnyfile'), dir, '-t', 'x:1', '--progress', 'quiet', '--output', `type=oci-layout,dest=${layout}`], { env: { SOURCE_DATE_EPOCH: '' } });
+      expect(r.code, r.stderr).toBe(0);
+      const embedded = fileContent(await umociRootfs(layout, '1'), '/.boot/rootfs');
+      expect(embedded.equals((b.fs.get('/.boot/rootfs') as { content: Buffer }).content)).toBe(true);
+    });
+
+    test('has the urunc labels, CMD and the cmdline derived from it', () => {
+      expect(b.image.Config).toMatchObject({ Labels: uruncValues, Entrypoint: null, Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'] });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/bunnyfile-rumprun-redis', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/.boot/kernel',
+      [`${URUNC}cmdline`]: 'redis-server /data/conf/redis.conf',
+      [`${URUNC}hypervisor`]: 'hvt',
+      [`${URUNC}mountRootfs`]: 'true',
+      [`${URUNC}unikernelType`]: 'rumprun',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('bunnyfile-rumprun-redis', 'punch-e2e/examples:bunnyfile-rumprun-redis', {}, 'bunnyfile');
+    });
+
+    test('holds the unikernel, the included config file and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/.boot/kernel': exampleFile('bunnyfile-rumprun-redis', 'redis.hvt'),
+          '/data/conf/redis.conf': exampleFile('bunnyfile-rumprun-redis', 'redis.conf'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('the legacy cmdline becomes Cmd; mountRootfs is true for the raw rootfs', () => {
+      expect(b.image.Config).toMatchObject({ Labels: uruncValues, Entrypoint: null, Cmd: ['redis-server', '/data/conf/redis.conf'] });
+      expectUruncImage(b);
+    });
+  });
+
+  describe('examples/bunnyfile-linux-firecracker', () => {
+    const uruncValues = {
+      [`${URUNC}binary`]: '/.boot/kernel',
+      [`${URUNC}cmdline`]: '/urunit /whoami',
+      [`${URUNC}hypervisor`]: 'firecracker',
+      [`${URUNC}initrd`]: '/.boot/rootfs',
+      [`${URUNC}mountRootfs`]: 'false',
+      [`${URUNC}unikernelType`]: 'linux',
+    };
+    let b: Built;
+    beforeAll(async () => {
+      b = await buildExample('bunnyfile-linux-firecracker', 'punch-e2e/examples:bunnyfile-linux-firecracker', {}, 'bunnyfile');
+    });
+
+    test('holds the kernel, the given initrd at /.boot/rootfs and /urunc.json, and nothing else', () => {
+      expect(tree(b.fs)).toEqual(
+        expectTree({
+          '/.boot/kernel': exampleFile('bunnyfile-linux-firecracker', 'vmlinux'),
+          '/.boot/rootfs': exampleFile('bunnyfile-linux-firecracker', 'rootfs.initrd'),
+          '/urunc.json': uruncJsonNode(uruncValues),
+        }),
+      );
+    });
+
+    test('has the urunc labels and the cmdline as Cmd words', () => {
+      expect(b.image.Config).toMatchObject({ Labels: uruncValues, Entrypoint: null, Cmd: ['/urunit', '/whoami'] });
       expectUruncImage(b);
     });
   });

@@ -21,13 +21,13 @@ export function punchContext(containerfile: string, files: Record<string, string
   return makeContext({ Containerfile: syntaxLine() + containerfile, ...files });
 }
 
-/** A copy of examples/<name> whose `#syntax=` line names the frontend under test (or `image`). */
-export function exampleContext(name: string, image?: string): string {
+/** A copy of examples/<name> whose build file's `#syntax=` line names the frontend under test (or `image`). */
+export function exampleContext(name: string, image?: string, buildFile = 'Containerfile'): string {
   const dir = makeContext({});
   cpSync(join(e2e().repoRoot, 'examples', name), dir, { recursive: true });
-  const file = join(dir, 'Containerfile');
+  const file = join(dir, buildFile);
   const text = readFileSync(file, 'utf8');
-  if (!text.startsWith('#syntax=')) throw new Error(`examples/${name}/Containerfile does not start with #syntax=`);
+  if (!text.startsWith('#syntax=')) throw new Error(`examples/${name}/${buildFile} does not start with #syntax=`);
   writeFileSync(file, syntaxLine(image) + text.slice(text.indexOf('\n') + 1));
   return dir;
 }
