@@ -7,7 +7,7 @@ import { NamedContextError, readNamedContexts, type NamedContextInput } from '..
 import { contextUnique } from './inputs.js';
 import { UsageError } from './usage-error.js';
 
-const FORMS = 'write --build-context NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://PATH[:TAG|@DIGEST]';
+const FORMS = 'write --build-context NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://PATH[:TAG]';
 
 export interface BuildContexts {
   contexts: NamedContextInput[];

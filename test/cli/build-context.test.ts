@@ -76,7 +76,7 @@ describe('--build-context values', () => {
   });
 
   it.each([
-    ['kernel', /^--build-context kernel: expected NAME=VALUE; write --build-context NAME=DIR, NAME=docker-image:\/\/REF or NAME=oci-layout:\/\/PATH\[:TAG\|@DIGEST\]$/],
+    ['kernel', /^--build-context kernel: expected NAME=VALUE; write --build-context NAME=DIR, NAME=docker-image:\/\/REF or NAME=oci-layout:\/\/PATH\[:TAG\]$/],
     ['=dir', /^--build-context =dir: expected NAME=VALUE/],
     ['kernel=', /^--build-context kernel=: expected NAME=VALUE/],
     ['kernel=./no-such-dir', /^--build-context kernel=\.\/no-such-dir: \.\/no-such-dir is not a directory; write --build-context/],
@@ -144,6 +144,6 @@ describe('punch llb and punch check --build-context', () => {
   it('a malformed value is a usage error (exit 2) naming the flag', async () => {
     const ctx = dir({ Containerfile: `FROM scratch\n${RUMPRUN}` });
     const r = await punchIn(ctx, ['check', '--build-context', 'kernel', '.']);
-    expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, 'punch: --build-context kernel: expected NAME=VALUE; write --build-context NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://PATH[:TAG|@DIGEST]']);
+    expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, 'punch: --build-context kernel: expected NAME=VALUE; write --build-context NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://PATH[:TAG]']);
   });
 });
