@@ -185,12 +185,12 @@ onEachEngine(() => {
       );
     });
 
-    test('inherits the base Env and labels, binary defaults to /unikraft/bin/kernel, and the image is linux/amd64', () => {
+    test('inherits the base Env (plus the default PATH the base lacks, as Docker adds it) and labels, binary defaults to /unikraft/bin/kernel, and the image is linux/amd64', () => {
       expect(b.image.Config).toEqual({
         Labels: { ...baseLabels, ...uruncValues },
         Entrypoint: null,
         Cmd: ['nginx', '-c', '/nginx/conf/nginx.conf'],
-        Env: ['UKARCH=x86_64'],
+        Env: ['UKARCH=x86_64', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
         WorkingDir: '',
         User: '',
       });
