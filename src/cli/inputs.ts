@@ -102,7 +102,7 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
  * `-f` file. An HTTP download is always copied with ADD's unpacking (an archive is unpacked, any other
  * file lands as /context), where the frontend first reads it to tell which it is.
  */
-export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string } | undefined {
+export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string; namedDirs: Record<string, string> } | undefined {
   if (existsSync(resolve(args.cwd, args.context))) return undefined;
   const remote = detectRemoteContext(args.context);
   if (!remote) return undefined;
@@ -115,6 +115,7 @@ export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput;
   const containerfile = resolve(args.cwd, args.file);
   const keepGitDir = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(args.buildArgs['BUILDKIT_CONTEXT_KEEP_GIT_DIR'] ?? '');
   const state = remote.kind === 'git' ? gitContextState(remote, keepGitDir) : unpackedContext(httpContextState(remote));
+  const named = readBuildContexts(args.buildContexts, args.cwd);
   const input: SessionInput = {
     file: shownPath(containerfile, args.cwd),
     bytes: readBytes(containerfile, 'Containerfile'),
@@ -124,7 +125,9 @@ export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput;
     platforms: args.platforms,
     defaultPlatform: args.defaultPlatform,
     ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
+    ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
     context: { remote: state },
+    ...(named.contexts.length > 0 ? { namedContexts: named.contexts } : {}),
   };
-  return { input, containerfile };
+  return { input, containerfile, namedDirs: named.dirs };
 }

@@ -57,7 +57,7 @@ export async function runLlb(argv: string[], io: CliIO): Promise<number> {
   }
   const args = localArgs(values, positionals, plats, io.env, io.cwd, io.arch);
   const remote = remoteSessionInput(args);
-  const { input, namedDirs } = remote ? { ...remote, namedDirs: {} } : localSessionInput(args);
+  const { input, namedDirs } = remote ?? localSessionInput(args);
   const planned = await planSession(values['no-cache'] ? { ...input, noCache: true } : input);
   io.report(planned.diagnostics);
   const graph = planned.graphs[0]!;

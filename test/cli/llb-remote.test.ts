@@ -50,6 +50,17 @@ describe('punch llb with a remote context', () => {
     expect(r.stdout.toString()).toMatch(/^buildctl build --output '/);
   });
 
+  it('takes --build-context beside a remote context: COPY --from a named dir reads its own local', () => {
+    const file = containerfile();
+    const kernel = mkdtempSync(join(tmpdir(), 'punch-llb-remote-kernel-'));
+    writeFileSync(join(kernel, 'app.hvt'), 'kernel');
+    writeFileSync(file, CONTAINERFILE.replace('COPY app.hvt', 'COPY --from=kernel app.hvt'));
+    const r = punch(['llb', '-f', file, '--build-context', `kernel=${kernel}`, 'https://git.example/r.git#main']);
+    expect(r.code).toBe(0);
+    const sources = ops(r.stdout).flatMap((o) => (o.source ? [o.source.identifier] : []));
+    expect(sources).toEqual(['local://kernel']);
+  });
+
   it('needs -f: the Containerfile is read locally, and punch fetches nothing', () => {
     const r = punch(['llb', 'https://git.example/r.git#main']);
     expect(r.code).toBe(2);
