@@ -11,7 +11,7 @@ import { encodeDefinition } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import { formatPlatform, hostPlatform, type Platform } from '../platform.js';
-import { NamedContextError, checkArtifacts, parseBuildFile, planSession, type GraphBuilder, type SessionInput } from '../session/index.js';
+import { NamedContextError, buildFileDeclarations, checkArtifacts, parseBuildFile, planSession, type GraphBuilder, type SessionInput } from '../session/index.js';
 import { Cap, LLBBridge, MissingCapError, solveBeforePing } from './bridge.js';
 import { definitionLogLine, logsDefinitions, logsRss, logsTiming, processMemory, rssLogLine, timingLogLine } from './debug.js';
 import { FrontendError, UnsupportedSubrequestError, messageNamingImage } from './errors.js';
@@ -206,6 +206,8 @@ class FrontendSession {
       const metadata = await answerSubrequest(opts.requestId, {
         file: parsed.file,
         text: parsed.text,
+        planner: parsed.planner,
+        declarations: buildFileDeclarations(parsed),
         buildArgs: opts.buildArgs,
         labels: opts.labels,
         ...(opts.target !== undefined ? { target: opts.target } : {}),

@@ -163,3 +163,35 @@ describe('the frontend image', () => {
     expect(/^LABEL moby\.buildkit\.frontend\.caps="([^"]*)"/m.exec(dockerfile)?.[1]?.split(',')).toContain('moby.buildkit.frontend.subrequests');
   });
 });
+
+describe('subrequests on a bunnyfile', () => {
+  const BUNNYFILE = [
+    '#syntax=registry/punch:1',
+    'version: v0.1',
+    'platforms:',
+    '  framework: rumprun',
+    '  monitor: hvt',
+    'kernel:',
+    '  from: local',
+    '  path: redis.hvt',
+    'cmdline: "redis-server /data/conf/redis.conf"',
+    '',
+  ].join('\n');
+  const bunny = { dockerfileDir: { bunnyfile: BUNNYFILE } };
+  const bunnyEnv = (...opts: string[]): NodeJS.ProcessEnv => envWith(['filename=bunnyfile', ...opts]);
+
+  it('outline reads the bunnyfile, not a Containerfile: the urunc labels its keys become', async () => {
+    const r = await run(bunny, bunnyEnv('requestid=frontend.outline'), buildGraph);
+    const doc = JSON.parse(metadataText(r.returned)['result.json']!);
+    const labels = Object.fromEntries(doc.labels.map((l: { name: string; value: string }) => [l.name, l.value]));
+    expect([labels['com.urunc.unikernel.unikernelType'], labels['com.urunc.unikernel.hypervisor']]).toEqual(['rumprun', 'hvt']);
+  });
+
+  it('targets lists the bunnyfile as one unnamed default target spanning the file', async () => {
+    const r = await run(bunny, bunnyEnv('requestid=frontend.targets'), buildGraph);
+    const targets = JSON.parse(metadataText(r.returned)['result.json']!).targets;
+    expect(targets.map((t: { name?: string; default?: boolean }) => [t.name, t.default])).toEqual([[undefined, true]]);
+    const lines = targets[0].location.ranges.map((x: { start: { line: number } }) => x.start.line);
+    expect(lines).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});

@@ -1,6 +1,6 @@
 // Subrequests (opt `requestid`, from `docker buildx build --print/--call`, `--check`): which ones punch
 // answers, and the answer to each, computed from the Containerfile instead of building it.
-import { buildPlan, readDeclarations } from '../../session/index.js';
+import type { BuildFile, Declarations } from '../../session/index.js';
 import { PunchError, type Diagnostic } from '../../diagnostics.js';
 import type { Platform } from '../../platform.js';
 import { UnsupportedSubrequestError } from '../errors.js';
@@ -21,6 +21,10 @@ export function parseRequestId(value: string | undefined): string | undefined {
 export interface SubrequestInput {
   file: string;
   text: string;
+  /** The build file's own planner (a Containerfile's or a bunnyfile's). */
+  planner: BuildFile['planner'];
+  /** The stages and comments as written. */
+  declarations: Declarations;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
   target?: string;
@@ -44,9 +48,9 @@ export async function answerSubrequest(id: string, input: SubrequestInput): Prom
     case REQUEST_DESCRIBE:
       return describeResult();
     case REQUEST_TARGETS:
-      return targetsResult(targetsDocument(input.text, readDeclarations(input.text)));
+      return targetsResult(targetsDocument(input.text, input.declarations));
     case REQUEST_OUTLINE: {
-      const { plan, diagnostics } = buildPlan(input.text, {
+      const { plan, diagnostics } = input.planner({
         file: input.file,
         buildArgs: input.buildArgs,
         ...(input.target !== undefined ? { target: input.target } : {}),
@@ -54,7 +58,7 @@ export async function answerSubrequest(id: string, input: SubrequestInput): Prom
         buildPlatform: input.buildPlatform,
       });
       if (!plan) throw new PunchError(diagnostics);
-      return outlineResult(outlineDocument(input.text, plan, readDeclarations(input.text), input.labels));
+      return outlineResult(outlineDocument(input.text, plan, input.declarations, input.labels));
     }
     case REQUEST_LINT:
       return lintResult(lintDocument(input.file, input.text, await lintDiagnostics(input.check)));
