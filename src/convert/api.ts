@@ -1,7 +1,8 @@
 // The contract between the core (text → plan → graph) and the three ways in (llb emitter,
 // gateway frontend, embedded builder). Implemented by src/convert/index.ts.
 import type { Diagnostic, SourceRange } from '../diagnostics.js';
-import type { Definition, HostIP, State, Ulimit } from '../llb/index.js';
+import type { Definition, HostIP, OciStore, State, Ulimit } from '../llb/index.js';
+export type { OciStore } from '../llb/index.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import type { NamedContextLookup, Planner } from '../plan/types.js';
@@ -41,6 +42,8 @@ export interface NamedContexts {
   lookup: NamedContextLookup;
   /** The directories, by opt key. */
   locals: ReadonlyMap<string, NamedLocal>;
+  /** The client's OCI stores (BuildKit's `oci.session`/`oci.store`), by `oci-layout://` reference. */
+  ociStores?: ReadonlyMap<string, OciStore>;
 }
 
 /**

@@ -129,7 +129,10 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
   // yields a linux/amd64 image, which is what containerd pulls for urunc.
   const imageState = (ref: string, platform: Platform, ignoreCache: boolean): State => {
     const nocache = ignoreCache ? { ignoreCache: true } : {};
-    if (isOciLayoutRef(ref)) return ociLayout(ref, { platform, customName: `FROM ${ref}`, ...nocache }).withPlatform(target);
+    if (isOciLayoutRef(ref)) {
+      const store = input.namedContexts?.ociStores?.get(ref);
+      return ociLayout(ref, { platform, customName: `FROM ${ref}`, ...nocache, ...(store ? { store } : {}) }).withPlatform(target);
+    }
     const digest = bases.get(ref, platform)?.digest;
     const pinned = digest && !ref.includes('@') ? `${ref}@${digest}` : ref;
     return image(pinned, { platform, customName: `FROM ${pinned}`, ...nocache }).withPlatform(target);

@@ -77,12 +77,17 @@ export interface SolveOptions {
   evaluate?: boolean;
 }
 
+/** sourceresolver.ResolverTypeOCILayout (ResolverTypeRegistry is 0, the default). */
+const RESOLVER_TYPE_OCI_LAYOUT = 1;
+
 export interface ResolveImageOptions {
   ref: string;
   platform?: Platform;
   resolveMode?: 'default' | 'pull' | 'local';
   /** Progress name; BuildKit shows `resolve image config for <ref>` when empty. */
   logName?: string;
+  /** Resolve in the client's OCI store (ResolverType 1, BuildKit's ResolverTypeOCILayout) instead of a registry. */
+  ociStore?: { sessionId: string; storeId: string };
 }
 
 export interface ResolvedImageConfig {
@@ -164,6 +169,11 @@ export class LLBBridge {
     if (options.platform) req.Platform = toPbPlatform(options.platform);
     if (options.resolveMode) req.ResolveMode = options.resolveMode;
     if (options.logName) req.LogName = options.logName;
+    if (options.ociStore) {
+      req.ResolverType = RESOLVER_TYPE_OCI_LAYOUT;
+      req.SessionID = options.ociStore.sessionId;
+      req.StoreID = options.ociStore.storeId;
+    }
     const res = gw.ResolveImageConfigResponse.decode(
       await this.transport.call('ResolveImageConfig', gw.ResolveImageConfigRequest.encode(req).finish()),
     );

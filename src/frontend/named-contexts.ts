@@ -3,6 +3,8 @@
 // (frontend/dockerui/namedcontext.go): the value's kind before the first `:`, `//` after it optional.
 // A directory's own .dockerignore is loaded through the session before the build, as Docker's does.
 import type { NamedContextInput } from '../session/index.js';
+import { formatReference, isReferenceError, parseReference } from '../oci/reference.js';
+import { Caps, type OciStore } from '../llb/index.js';
 import { hostPlatform } from '../platform.js';
 import { FrontendError } from './errors.js';
 import { localDefinition } from './sources.js';
@@ -10,7 +12,13 @@ import { localDefinition } from './sources.js';
 /** A named context as the opts give it. */
 export type NamedContextOpt =
   | { key: string; kind: 'image'; ref: string }
-  | { key: string; kind: 'local'; name: string; sharedKey: string };
+  | { key: string; kind: 'local'; name: string; sharedKey: string }
+  /**
+   * An image in the client's OCI store `storeId`, which buildx sends as
+   * `oci-layout://<storeID>[:tag]@<digest>`; `ref` names it as BuildKit's frontend does: the context's
+   * name with the digest (`docker.io/library/kernel@sha256:…`), for logs and the source identifier.
+   */
+  | { key: string; kind: 'oci-layout'; storeId: string; ref: string; digest: string };
 
 const CONTEXT_PREFIX = 'context:';
 
@@ -31,15 +39,46 @@ export function parseNamedContexts(opts: Record<string, string>): NamedContextOp
     const rest = value.slice(colon + 1).replace(/^\/\//, '');
     if (kind === 'docker-image') out.push({ key, kind: 'image', ref: rest });
     else if (kind === 'local') out.push({ key, kind: 'local', name: rest, sharedKey: opts[`sharedkey:localdir:${key}`] ?? '' });
-    else if (kind === 'oci-layout') {
-      throw unsupported(key, value, 'oci-layout contexts are read by punch build only; through BuildKit, push the image to a registry and pass docker-image://REF');
-    } else if (kind === 'input') {
+    else if (kind === 'oci-layout') out.push(ociLayoutContext(key, value, rest));
+    else if (kind === 'input') {
       throw unsupported(key, value, "a bake target's result as a context is not supported by punch; build that target, push it and pass docker-image://REF");
     } else if (kind === 'git' || kind === 'http' || kind === 'https' || kind.startsWith('git@')) {
       throw unsupported(key, value, 'remote named contexts are not supported by punch; clone or download it and pass the directory');
     } else throw unsupported(key, value, `unsupported context source ${kind}: expected docker-image://REF, local:DIR or oci-layout://REF`);
   }
   return out;
+}
+
+/** `<storeID>[:tag]@<digest>` (buildx resolves the tag to the digest before it sends the opt). */
+function ociLayoutContext(key: string, value: string, rest: string): NamedContextOpt {
+  const at = rest.indexOf('@');
+  if (at < 0) throw unsupported(key, value, 'the oci-layout reference has no digest: buildx sends oci-layout://<store>[:tag]@sha256:…; pass --build-context NAME=oci-layout://DIR[:TAG] to buildx');
+  const named = rest.slice(0, at);
+  const digest = rest.slice(at + 1);
+  const colon = named.lastIndexOf(':');
+  const storeId = colon > named.lastIndexOf('/') ? named.slice(0, colon) : named;
+  const name = key.split('::')[0]!;
+  const parsed = parseReference(`${name}@${digest}`);
+  if (storeId === '') throw unsupported(key, value, 'the oci-layout reference has no store ID');
+  if (isReferenceError(parsed)) throw unsupported(key, value, `could not parse the oci-layout reference: ${parsed.error}`);
+  return { key, kind: 'oci-layout', storeId, ref: formatReference(parsed), digest };
+}
+
+/** The engine must know oci-layout sources (BuildKit v0.11+; Docker 20.10's v0.8 does not). */
+export function requireOciLayoutCap(contexts: readonly NamedContextOpt[], llbCaps: { has(cap: string): boolean }): void {
+  const oci = contexts.find((c) => c.kind === 'oci-layout');
+  if (oci && !llbCaps.has(Caps.sourceOciLayout)) {
+    throw new FrontendError(
+      `build context ${oci.key}: this BuildKit cannot read oci-layout contexts (no LLB capability ${Caps.sourceOciLayout}; BuildKit v0.11+ has it): update the engine, or push the image to a registry and pass docker-image://REF`,
+    );
+  }
+}
+
+/** How the frontend resolves an oci-layout context's image config: in the client's store, named as Docker's frontend names it. */
+export function ociLayoutResolve(contexts: readonly NamedContextOpt[], sessionId: string | undefined, ref: string): { ref: string; logName: string; ociStore: OciStore } | undefined {
+  const c = contexts.find((x) => x.kind === 'oci-layout' && `oci-layout://${x.ref}` === ref);
+  if (!c || c.kind !== 'oci-layout' || !sessionId) return undefined;
+  return { ref: c.ref, logName: `[context ${c.key}] load metadata for ${c.ref}`, ociStore: { sessionId, storeId: c.storeId } };
 }
 
 /** Solves and reads one session dir's `.dockerignore`; undefined when it has none. */
@@ -51,6 +90,9 @@ export async function loadNamedContexts(contexts: readonly NamedContextOpt[], se
   return Promise.all(
     contexts.map(async (c): Promise<NamedContextInput> => {
       if (c.kind === 'image') return { key: c.key, value: { kind: 'image', ref: c.ref } };
+      if (c.kind === 'oci-layout') {
+        return { key: c.key, value: { kind: 'oci-layout', ref: `oci-layout://${c.ref}`, ...(sessionId ? { store: { sessionId, storeId: c.storeId } } : {}) } };
+      }
       const { definition } = localDefinition(
         c.name,
         {

@@ -26,7 +26,7 @@ import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
 import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
 import { warnOptions, type WarningTarget } from './warnings.js';
-import { loadNamedContexts } from './named-contexts.js';
+import { loadNamedContexts, ociLayoutResolve, requireOciLayoutCap } from './named-contexts.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -177,6 +177,7 @@ class FrontendSession {
     const caps = this.bridge.caps;
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
     if (opts.requestId === REQUEST_DESCRIBE) return { metadata: describeResult() };
+    requireOciLayoutCap(opts.namedContexts, caps.llb);
     const loaded = await this.loadInputs(opts);
     const file = loaded.file;
     this.warningTarget = { digest: loaded.digest, file, data: loaded.bytes };
@@ -306,15 +307,12 @@ class FrontendSession {
   }
 
   private async resolveImage(ref: string, platform: Platform, opts: FrontendOptions): Promise<ResolvedImage> {
-    if (isOciLayoutRef(ref)) {
+    const store = ociLayoutResolve(opts.namedContexts, opts.sessionId, ref);
+    if (!store && isOciLayoutRef(ref)) {
       throw new FrontendError(`${opts.filename}: ${ref}: oci-layout:// bases are read by punch build only; through BuildKit, push the image to a registry and name it in FROM`);
     }
-    const res = await this.bridge.resolveImageConfig({
-      ref,
-      platform,
-      resolveMode: opts.imageResolveMode,
-      logName: `[internal] load metadata for ${ref}`,
-    }).catch((e: unknown) => {
+    const request = store ? { ...store, platform } : { ref, platform, resolveMode: opts.imageResolveMode, logName: `[internal] load metadata for ${ref}` };
+    const res = await this.bridge.resolveImageConfig(request).catch((e: unknown) => {
       if (!(e instanceof GrpcError)) throw e;
       // Still the engine's status (code, details), only with a message that names the image.
       const status = e.toStatus();

@@ -3,7 +3,7 @@
 export { ExecState, State, scratch } from './state.js';
 export type { MountSpec, RunOptions, SSHSpec, SecretSpec } from './exec.js';
 export { DEFAULT_PATH } from './execop.js';
-export { image, local, ociLayout, type ImageOptions, type LocalOptions } from './source.js';
+export { image, local, ociLayout, type ImageOptions, type LocalOptions, type OciStore } from './source.js';
 export { git, http, parseGitRemote, type GitOptions, type GitRemote, type HTTPOptions } from './remote.js';
 export { FileAction, copy, mkfile, mkdir, rm } from './fileaction.js';
 export type {

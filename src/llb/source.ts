@@ -65,15 +65,28 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   );
 }
 
+/** The client's OCI content store that holds a layout's image (buildx's `--build-context NAME=oci-layout://`). */
+export interface OciStore {
+  /** `oci.session`: the session that serves the store (BUILDKIT_SESSION_ID). */
+  sessionId: string;
+  /** `oci.store`: the store's ID in that session, as the opt value names it. */
+  storeId: string;
+}
+
 /**
  * An image in a local OCI layout, `oci-layout://<dir>[:tag]`. punch build reads it directly;
- * BuildKit (>= 0.11) knows such sources only through a session store, hence the cap.
+ * BuildKit (>= 0.11) knows such sources only through a session store (`store`), hence the cap.
  */
-export function ociLayout(ref: string, opts: Omit<ImageOptions, 'resolveMode'> = {}): State {
+export function ociLayout(ref: string, opts: Omit<ImageOptions, 'resolveMode'> & { store?: OciStore } = {}): State {
+  const attrs: Record<string, string> = {};
+  if (opts.store) {
+    attrs['oci.session'] = opts.store.sessionId;
+    attrs['oci.store'] = opts.store.storeId;
+  }
   return sourceState(
     {
       identifier: ref,
-      attrs: {},
+      attrs,
       caps: [Caps.sourceOciLayout],
       platformSpecific: true,
       platform: opts.platform,

@@ -1,7 +1,7 @@
 // Named contexts (`--build-context NAME=…`, BuildKit's `context:NAME[::PLATFORM]` opts) read once for
 // every way in: each key's value checked and normalised, each directory's own .dockerignore parsed,
 // and the lookup the planner matches FROM names, stage names and `--from` values against.
-import type { ContextSource, NamedContexts, NamedLocal } from '../convert/index.js';
+import type { ContextSource, NamedContexts, NamedLocal, OciStore } from '../convert/index.js';
 import { contextName, isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import type { NamedContextSource } from '../plan/types.js';
@@ -11,8 +11,8 @@ import { excludePatterns } from './ignore.js';
 export type NamedContextValue =
   /** `docker-image://REF`, REF as written (`scratch` is the empty image). */
   | { kind: 'image'; ref: string }
-  /** `oci-layout://…`, the whole reference. */
-  | { kind: 'oci-layout'; ref: string }
+  /** `oci-layout://…`, the whole reference; through BuildKit, the client's OCI store that holds it. */
+  | { kind: 'oci-layout'; ref: string; store?: OciStore }
   /** A directory; `ignore` is its `.dockerignore`, if it has one. */
   | { kind: 'local'; local: Omit<ContextSource, 'excludePatterns'>; ignore?: Uint8Array; sharedKey?: string };
 
@@ -55,9 +55,11 @@ function source(key: string, value: NamedContextValue): NamedContextSource {
 export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedContexts {
   const byKey = new Map<string, NamedContextSource>();
   const locals = new Map<string, NamedLocal>();
+  const ociStores = new Map<string, OciStore>();
   for (const { key, value } of inputs) {
     const { name, platform } = splitKey(key);
     byKey.set(platform ? `${name}::${formatPlatform(platform)}` : name, source(key, value));
+    if (value.kind === 'oci-layout' && value.store) ociStores.set(value.ref, value.store);
     if (value.kind === 'local') {
       locals.set(key, { ...value.local, key, sharedKey: value.sharedKey ?? '', excludePatterns: excludePatterns(value.ignore, `${key}/.dockerignore`) });
     }
@@ -65,5 +67,6 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
   return {
     lookup: (name, platform) => byKey.get(`${name}::${formatPlatform(platform)}`) ?? byKey.get(name),
     locals,
+    ociStores,
   };
 }

@@ -273,6 +273,7 @@ const CURRENT_LLB_CAPS = [
   'exporter.image.annotations',
   'exporter.image.attestations',
   'source.policy',
+  'source.ocilayout',
 ];
 
 function capList(ids: string[], disabled: string[] = []): moby.buildkit.v1.apicaps.APICap.$Properties[] {

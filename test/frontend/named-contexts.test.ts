@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/convert/index.js';
 import { pb } from '../../src/gen/pb.js';
-import { FakeStatus } from './fake-bridge.js';
+import { FakeStatus, pongV08 } from './fake-bridge.js';
 import { envWith, handlersFor, run, sourceOf, type Scenario } from './run-harness.js';
 
 const LABELS = 'LABEL com.urunc.unikernel.binary=/unikernel/kernel com.urunc.unikernel.unikernelType=unikraft com.urunc.unikernel.hypervisor=qemu\n';
@@ -97,5 +97,44 @@ describe('context:NAME=docker-image://REF', () => {
     const r = await run({ dockerfileDir: { Containerfile: `FROM alpine\n${LABELS}` } }, env, buildGraph);
     expect(r.code).toBe(0);
     expect(r.returned.error?.message).toMatch(/^named context "alpine": docker-image:\/\/Bad\/Ref is not a valid image reference/);
+  });
+});
+
+describe('context:NAME=oci-layout://STORE[:TAG]@DIGEST (buildx --build-context NAME=oci-layout://DIR)', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const env = envWith(['filename=Containerfile', `context:kernel=oci-layout://store1:latest@${digest}`]);
+  const ref = `docker.io/library/kernel@${digest}`;
+
+  it("resolves the image config in the client's OCI store, as Docker's frontend does: ResolverType 1, session, store ID", async () => {
+    const r = await run({ dockerfileDir: { Containerfile: `FROM kernel\n${LABELS}` } }, env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    const [req] = r.fake.requests('ResolveImageConfig');
+    expect({ Ref: req!.Ref, ResolverType: req!.ResolverType, SessionID: req!.SessionID, StoreID: req!.StoreID, LogName: req!.LogName }).toEqual({
+      Ref: ref,
+      ResolverType: 1,
+      SessionID: 'sess-1',
+      StoreID: 'store1',
+      LogName: `[context kernel] load metadata for ${ref}`,
+    });
+  });
+
+  it('replaces FROM NAME with an oci-layout source naming the session and store', async () => {
+    const r = await run({ dockerfileDir: { Containerfile: `FROM kernel\n${LABELS}` } }, env, buildGraph);
+    expect(graphSources(r.fake.requests('Solve'))).toEqual([{ identifier: `oci-layout://${ref}`, attrs: { 'oci.session': 'sess-1', 'oci.store': 'store1' } }]);
+  });
+
+  it('is what COPY --from=NAME reads', async () => {
+    const r = await run({ dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    expect(graphSources(r.fake.requests('Solve'))).toEqual([{ identifier: `oci-layout://${ref}`, attrs: { 'oci.session': 'sess-1', 'oci.store': 'store1' } }]);
+  });
+
+  it('is refused, naming the cap, by an engine without source.ocilayout (BuildKit v0.8), before any resolve or build', async () => {
+    const r = await run({ pong: pongV08, dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
+    expect(r.returned.error?.message).toBe(
+      'build context kernel: this BuildKit cannot read oci-layout contexts (no LLB capability source.ocilayout; BuildKit v0.11+ has it): update the engine, or push the image to a registry and pass docker-image://REF',
+    );
+    expect(r.fake.requests('ResolveImageConfig')).toEqual([]);
+    expect(r.fake.requests('Solve').map((s) => sourceOf(s.Definition).identifier)).not.toContain(`oci-layout://${ref}`);
   });
 });

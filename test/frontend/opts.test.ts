@@ -204,8 +204,19 @@ describe('named contexts (context:NAME opts from --build-context)', () => {
   });
 
   it.each([
+    ['oci-layout://store1:latest@', 'store1'],
+    ['oci-layout:store1@', 'store1'],
+  ])("reads %s… (buildx's OCI store, tag resolved to a digest) as the store and the context's name with the digest", (value, storeId) => {
+    const digest = 'sha256:' + 'a'.repeat(64);
+    const o = parseFrontendOptions({ 'context:kernel::linux/amd64': value + digest });
+    expect(o.namedContexts).toEqual([{ key: 'kernel::linux/amd64', kind: 'oci-layout', storeId, ref: `docker.io/library/kernel@${digest}`, digest }]);
+  });
+
+  it.each([
     ['kernel', 'build context kernel=kernel: invalid context specifier'],
-    ['oci-layout://store@sha256:' + 'a'.repeat(64), 'oci-layout contexts are read by punch build only'],
+    ['oci-layout://store1:latest', 'the oci-layout reference has no digest'],
+    ['oci-layout://@sha256:' + 'a'.repeat(64), 'the oci-layout reference has no store ID'],
+    ['oci-layout://store1@sha256:abc', 'could not parse the oci-layout reference'],
     ['input:target', "a bake target's result as a context is not supported by punch"],
     ['https://example.com/k.git', 'remote named contexts are not supported by punch'],
     ['ftp://host/x', 'unsupported context source ftp'],
