@@ -69,6 +69,20 @@ export function contextUnique(contextDir: string): string {
   return bytesToHex(sha256(utf8ToBytes(realpathSync(contextDir)))).slice(0, 32);
 }
 
+/** The session fields every way of naming a context shares: the command line's build settings. */
+function commonInput(args: LocalBuildArgs, namedContexts: NonNullable<SessionInput['namedContexts']>): Omit<SessionInput, 'file' | 'bytes' | 'context'> {
+  return {
+    buildArgs: args.buildArgs,
+    labels: args.labels,
+    ...(args.target !== undefined ? { target: args.target } : {}),
+    platforms: args.platforms,
+    defaultPlatform: args.defaultPlatform,
+    ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
+    ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
+    ...(namedContexts.length > 0 ? { namedContexts } : {}),
+  };
+}
+
 export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; containerfile: string; contextDir: string; namedDirs: Record<string, string> } {
   const contextDir = resolve(args.cwd, args.context);
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
@@ -83,15 +97,8 @@ export function localSessionInput(args: LocalBuildArgs): { input: SessionInput; 
     file,
     bytes,
     ...(ignore ? { ignore: ignore.bytes, ignoreFile: shownPath(ignore.path, args.cwd) } : {}),
-    buildArgs: args.buildArgs,
-    labels: args.labels,
-    ...(args.target !== undefined ? { target: args.target } : {}),
-    platforms: args.platforms,
-    defaultPlatform: args.defaultPlatform,
-    ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
-    ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
+    ...commonInput(args, named.contexts),
     context: { name: 'context', unique: args.unique ?? contextUnique(contextDir) },
-    ...(named.contexts.length > 0 ? { namedContexts: named.contexts } : {}),
   };
   return { input, containerfile, contextDir, namedDirs: named.dirs };
 }
@@ -119,15 +126,8 @@ export function remoteSessionInput(args: LocalBuildArgs): { input: SessionInput;
   const input: SessionInput = {
     file: shownPath(containerfile, args.cwd),
     bytes: readBytes(containerfile, 'Containerfile'),
-    buildArgs: args.buildArgs,
-    labels: args.labels,
-    ...(args.target !== undefined ? { target: args.target } : {}),
-    platforms: args.platforms,
-    defaultPlatform: args.defaultPlatform,
-    ...(args.uruncVersion !== undefined ? { uruncVersion: args.uruncVersion } : {}),
-    ...(args.toolsImage !== undefined ? { toolsImage: args.toolsImage } : {}),
+    ...commonInput(args, named.contexts),
     context: { remote: state },
-    ...(named.contexts.length > 0 ? { namedContexts: named.contexts } : {}),
   };
   return { input, containerfile, namedDirs: named.dirs };
 }
