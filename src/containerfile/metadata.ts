@@ -1,6 +1,6 @@
 // Instructions that only change the image config (LABEL, ENV, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
 // STOPSIGNAL, VOLUME): each reads its arguments like BuildKit, expands where Docker expands, and
-// records the config change and a history entry.
+// records the config change and a history entry (WORKDIR also a step: Docker makes the directory).
 import { cleanPath } from '../gopath.js';
 import type { SourceRange } from '../diagnostics.js';
 import type { Label, Located } from '../plan/types.js';
@@ -118,7 +118,15 @@ export function workdirInstruction(ctx: Ctx, state: StageState): void {
   const dir = cleanPath(v.value.startsWith('/') ? v.value : `${state.workdir}/${v.value}`);
   state.workdir = dir;
   state.stage.config.workdir = { value: dir, range: v.range };
-  state.stage.history.push({ createdBy: `WORKDIR ${dir}`, emptyLayer: true });
+  state.stage.steps.push({
+    kind: 'workdir',
+    range: ctx.ins.range,
+    description: `WORKDIR ${v.value}`,
+    dir,
+    ...(state.stage.config.user ? { user: state.stage.config.user.value } : {}),
+  });
+  // Docker's WORKDIR makes a layer (its mkdir), except for `/`.
+  state.stage.history.push({ createdBy: `WORKDIR ${dir}`, emptyLayer: dir === '/' });
 }
 
 export function userInstruction(ctx: Ctx, state: StageState): void {

@@ -127,8 +127,8 @@ export interface BuildGraph {
   urunc: Record<string, string>;
   /** Files that must exist in the result (binary, initrd, block), checked after the build. */
   artifacts: Artifact[];
-  /** Where each COPY/ADD step (known by its progress name) was written, to place build failures. */
-  steps: Array<{ description: string; range: SourceRange; kind: 'copy' | 'run' | 'initrd' }>;
+  /** Where each step (known by its progress name) was written, to place build failures. */
+  steps: Array<{ description: string; range: SourceRange; kind: 'copy' | 'run' | 'initrd' | 'workdir' }>;
   /**
    * The image reference (pinned when resolved) the graph's initrd ExecOps run on, when it has any:
    * `punch build` runs exactly those ops in-process, and only on this image.

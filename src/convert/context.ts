@@ -22,5 +22,6 @@ export function contextIncludePatterns(steps: readonly Step[], reads: (from: Cop
 function contextPaths(step: Step, reads: (from: CopyFrom) => boolean): string[] {
   if (step.kind === 'copy') return reads(step.from) ? step.sources.map((s) => s.value) : [];
   if (step.kind === 'initrd') return step.items.flatMap((i) => (reads(i.from) ? [i.source.value] : []));
+  if (step.kind === 'workdir') return [];
   return step.mounts.flatMap((m) => ((m.type === 'bind' || m.type === 'cache') && m.from && reads(m.from) ? [m.source] : []));
 }

@@ -1,5 +1,5 @@
-// RunStep → ExecOp on the stage's state: Docker's environment, working directory (created when
-// missing), user, mounts, network and security modes, proxy build args kept out of the cache key.
+// RunStep → ExecOp on the stage's state: Docker's environment, working directory (made by its
+// WORKDIR step), user, mounts, network and security modes, proxy build args kept out of the cache key.
 import { mkdir, mkfile, scratch, type MountSpec, type ProxyEnv, type RunOptions, type SecretSpec, type SourceLocation, type SSHSpec, type State } from '../llb/index.js';
 import type { SourceRange } from '../diagnostics.js';
 import type { ImageConfig } from '../oci/types.js';
@@ -77,17 +77,10 @@ export interface RunContext {
   /** The progress name of the stage's next op (Docker's `[stage n/m] …`, numbered in order). */
   name: (description: string) => string;
   ignoreCache: boolean;
-  /** Working directories already made in this stage's chain. */
-  madeDirs: Set<string>;
   /** The engine's settings for every RUN (frontend opts). */
   engine: RunEngineOptions | undefined;
   /** The source location of a step (Definition.Source), so the engine's error names its line. */
   locate: (range: SourceRange) => SourceLocation[];
-}
-
-/** How many ops a stage's RUNs add for WORKDIRs (each directory made once, before its first RUN). */
-export function workdirOps(steps: readonly RunStep[]): number {
-  return new Set(steps.flatMap((s) => (s.workdir !== undefined && s.workdir !== '/' ? [s.workdir] : []))).size;
 }
 
 /** The stage's state after the RUN. */
@@ -95,11 +88,6 @@ export function runStep(state: State, step: RunStep, rc: RunContext): State {
   const cwd = step.workdir ?? (rc.baseConfig.config?.WorkingDir || '/');
   const nocache = rc.ignoreCache ? { ignoreCache: true } : {};
   const locations = rc.locate(step.range);
-  if (step.workdir !== undefined && step.workdir !== '/' && !rc.madeDirs.has(step.workdir)) {
-    // Docker creates the WORKDIR; the mkdir is a no-op when the directory exists already.
-    state = state.file(mkdir(step.workdir, 0o755, { makeParents: true }), { customName: rc.name(`WORKDIR ${step.workdir}`), ...nocache, locations });
-    rc.madeDirs.add(step.workdir);
-  }
   const user = step.user ?? rc.baseConfig.config?.User;
   const e = rc.engine ?? {};
   const specs = mountSpecs(step, rc.source);

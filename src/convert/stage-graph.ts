@@ -1,16 +1,16 @@
 // The LLB of each stage and the image config it leads to, in file order.
-import { copy, image, local, mkfile, ociLayout, scratch, sourceMap, type ChownSpec, type CopyInfo, type FileAction, type SourceLocation, type State, type UserSpec } from '../llb/index.js';
+import { copy, image, local, mkdir, mkfile, ociLayout, scratch, sourceMap, type ChownSpec, type CopyInfo, type FileAction, type SourceLocation, type State, type UserSpec } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import type { CopyFrom, CopyStep, Plan, RunStep, Stage, Step } from '../plan/types.js';
+import type { CopyFrom, CopyStep, Plan, Stage, Step } from '../plan/types.js';
 import type { BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
 import { PunchError, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { missingRunCaps } from './run-caps.js';
-import { proxyEnvOf, runStep, workdirOps } from './run-step.js';
+import { proxyEnvOf, runStep } from './run-step.js';
 import { initrdStep } from './initrd-step.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
 
@@ -30,6 +30,15 @@ function chownSpec(step: CopyStep): ChownSpec | undefined {
   if (!step.chown) return undefined;
   const user = userSpec(step.chown.user);
   return step.chown.group !== undefined ? { user, group: userSpec(step.chown.group) } : { user };
+}
+
+/**
+ * A USER value as BuildKit's llb.WithUser reads it for WORKDIR's mkdir: `user[:group]`, each a number
+ * or a name looked up in the stage's own /etc/passwd and /etc/group when the op runs.
+ */
+function userChown(user: string): ChownSpec {
+  const [u, g] = user.split(/:(.*)/s, 2) as [string, string | undefined];
+  return g !== undefined ? { user: { name: u }, group: { name: g } } : { user: { name: u } };
 }
 
 /** The context local, asking only for the files COPY names, minus .dockerignore; or the remote context's state. */
@@ -174,16 +183,28 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
           : from.kind === 'local'
             ? namedLocal(from.key)
             : imageState(from.ref, target, ignoresCache(st));
-    const madeDirs = new Set<string>();
-    // Docker numbers every op-making step of the stage, WORKDIR included, after the FROM of an image
-    // (which is [1/n]; FROM scratch or an earlier stage makes no op and takes no number).
+    // Docker numbers every COPY, ADD, RUN and WORKDIR of the stage after the FROM of an image (which is
+    // [1/n]; FROM scratch or an earlier stage makes no op and takes no number). `WORKDIR /` counts in
+    // the total but makes no op, so it takes no number either.
     const from = st.base.kind === 'image' ? 1 : 0;
-    const total = from + st.steps.length + workdirOps(st.steps.filter((s): s is RunStep => s.kind === 'run'));
+    const total = from + st.steps.length;
     let next = from;
     const name = (description: string): string => `${progressPrefix(stageLabel(st), ++next, total)}${description}`;
     st.steps.forEach((step) => {
       if (step.kind === 'copy') {
         state = state.file(copyAction(step, source(step.from)), { customName: name(step.description), ...(ignoresCache(st) ? { ignoreCache: true } : {}) });
+        return;
+      }
+      if (step.kind === 'workdir') {
+        if (step.dir === '/') return;
+        // Docker makes the directory at the WORKDIR line, owned by the USER in effect (the base's when
+        // the stage set none); the mkdir is a no-op on a directory that exists already.
+        const user = step.user ?? config.config?.User;
+        state = state.file(mkdir(step.dir, 0o755, { makeParents: true, ...(user ? { chown: userChown(user) } : {}) }), {
+          customName: name(step.description),
+          ...(ignoresCache(st) ? { ignoreCache: true } : {}),
+          locations: locate(step.range),
+        });
         return;
       }
       if (step.kind === 'initrd') {
@@ -199,7 +220,6 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         proxyEnv,
         name,
         ignoreCache: ignoresCache(st),
-        madeDirs,
         engine: input.run,
         locate,
       });

@@ -5,6 +5,7 @@ import type { CopyFrom, CopyStep, Stage, Step } from './types.js';
 export function stepSources(step: Step): CopyFrom[] {
   if (step.kind === 'copy') return [step.from];
   if (step.kind === 'initrd') return step.items.map((i) => i.from);
+  if (step.kind === 'workdir') return [];
   return step.mounts.flatMap((m) => (m.type === 'bind' ? [m.from] : m.type === 'cache' && m.from ? [m.from] : []));
 }
 

@@ -110,7 +110,7 @@ export interface RunStep {
   shellForm: boolean;
   /** The environment Docker gives the command, in Docker's order: base and ENV variables and ARG values in scope. */
   env: [string, string][];
-  /** Working directory, when WORKDIR set one in this stage (else the base image's). */
+  /** Working directory, when WORKDIR set one in this stage (else the base image's); made by its WorkdirStep. */
   workdir?: string;
   /** USER of this stage so far (else the base image's). */
   user?: string;
@@ -155,7 +155,22 @@ export interface InitrdStep {
   createdBy: string;
 }
 
-export type Step = CopyStep | RunStep | InitrdStep;
+/**
+ * WORKDIR: Docker makes the directory at this line (parents too, 0755, owned by the USER in effect),
+ * even when no RUN follows; `WORKDIR /` makes nothing but still counts in the stage's step total.
+ */
+export interface WorkdirStep {
+  kind: 'workdir';
+  range: SourceRange;
+  /** Progress name without the `[stage n/m]` prefix: `WORKDIR sub` as written, variables expanded. */
+  description: string;
+  /** Absolute, cleaned. */
+  dir: string;
+  /** USER of this stage so far (else the base image's, known only when converting). */
+  user?: string;
+}
+
+export type Step = CopyStep | RunStep | InitrdStep | WorkdirStep;
 
 export interface Label {
   key: string;

@@ -32,8 +32,8 @@ const LLB: Record<string, Record<string, [string, string]>> = {
     'linux/arm64': ['62e55d8a9660add48d2ac169f40971c6c6b2d5674066f8ce276350d32ba06af6', 'c89f03a02553a456fb37264bcf2507d9896ea092ff90aad217cd514e055e5136'],
   },
   'rumprun-hvt-build-stage': {
-    'linux/amd64': ['020fbba8a3c49fb15230baa63c89edf970bab2d3431bf8404b7527e03d5cc79f', '30f9aa6f549a040d908f2207840effb44bf6ba4b80ac6dc2ca058b40606ca895'],
-    'linux/arm64': ['4be45a15fe2593c6132634ebd03d972ce1ddbc116f30eea303dbd08e7cd57907', 'ba3c90f76efe005c4bc9b95bea3423072d9d18842b16feb445fe569fafe12f27'],
+    'linux/amd64': ['ae57d132c663f37d5262e42eed41fbbc3707ba2b7c4dccb32257f4af5a9a6867', '30f9aa6f549a040d908f2207840effb44bf6ba4b80ac6dc2ca058b40606ca895'],
+    'linux/arm64': ['c5cac0d5e2eb3d809734b0a88151700fffec67301d1f2280f3d60fe17499f6ac', 'ba3c90f76efe005c4bc9b95bea3423072d9d18842b16feb445fe569fafe12f27'],
   },
   'rumprun-hvt-redis': {
     'linux/amd64': ['d163cc9732f683d589bed049f45383ea6aa81557c1903038c7e93b8c082e2ffc', 'e948cc515f3565d7e20a20ee685a39e84253def9ab9ce2ab52cc5cd6bdecb069'],

@@ -226,6 +226,20 @@ describe('history', () => {
     expect(s.history).toEqual([{ createdBy: 'CMD ["é" "a\\u00a0b" "z\\u200bw" "\\a" "😀"]', emptyLayer: true }]);
   });
 
+  test('WORKDIR makes a layer (its mkdir), as BuildKit records it', () => {
+    expect(lastStage('FROM scratch\nWORKDIR /w').history).toEqual([{ createdBy: 'WORKDIR /w', emptyLayer: false }]);
+  });
+
+  test('WORKDIR / makes no layer', () => {
+    expect(lastStage('FROM scratch\nWORKDIR /').history).toEqual([{ createdBy: 'WORKDIR /', emptyLayer: true }]);
+  });
+
+  test('WORKDIR becomes a step carrying the cleaned directory and the USER set before it', () => {
+    expect(lastStage('FROM scratch\nUSER app\nENV D=srv\nWORKDIR /$D/../app/').steps).toEqual([
+      { kind: 'workdir', range: expect.anything(), description: 'WORKDIR /srv/../app/', dir: '/app', user: 'app' },
+    ]);
+  });
+
   test('one entry per instruction, like BuildKit', () => {
     const s = lastStage(
       'FROM scratch\nARG V=1 W\nLABEL a=$V b="x y"\nENV E=2\nWORKDIR /w\nCOPY --chmod=0755 k d/\nUSER 1\nEXPOSE 80\nSTOPSIGNAL SIGTERM\nVOLUME /v /u\nENTRYPOINT ["/k", "a \\"b\\""]\nCMD x',
@@ -234,7 +248,7 @@ describe('history', () => {
       { createdBy: 'ARG V=1 W', emptyLayer: true },
       { createdBy: 'LABEL a=1 b=x y', emptyLayer: true },
       { createdBy: 'ENV E=2', emptyLayer: true },
-      { createdBy: 'WORKDIR /w', emptyLayer: true },
+      { createdBy: 'WORKDIR /w', emptyLayer: false },
       { createdBy: 'COPY k d/ # buildkit', emptyLayer: false },
       { createdBy: 'USER 1', emptyLayer: true },
       { createdBy: 'EXPOSE 80', emptyLayer: true },

@@ -70,6 +70,20 @@ describe('executeDefinition', () => {
     ]);
   });
 
+  it('owns every directory mkdir makes by a user name looked up in its input (WORKDIR after USER name)', async () => {
+    const base = scratch().file(mkdir('/etc', 0o755).mkfile('/etc/passwd', 0o644, 'app:x:1001:1002::/home/app:/bin/sh\n'));
+    const fs = rootfsMap(await build(base.file(mkdir('/home/app', 0o755, { makeParents: true, chown: { user: { name: 'app' } } })), {}));
+    expect([fs.get('/home'), fs.get('/home/app')].map((e) => [e?.uid, e?.gid])).toEqual([
+      [1001, 1002],
+      [1001, 1002],
+    ]);
+  });
+
+  it('fails clearly on a mkdir owned by a user the input has no /etc/passwd for', async () => {
+    const state = scratch().file(mkdir('/w', 0o755, { makeParents: true, chown: { user: { name: 'app' } } }), { customName: '[2/2] WORKDIR /w' });
+    await expect(build(state, {})).rejects.toMatchObject({ description: '[2/2] WORKDIR /w', message: expect.stringContaining('cannot resolve user "app": the image has no /etc/passwd') });
+  });
+
   it('fails mkdir without makeParents when the parent is missing', async () => {
     await expect(build(scratch().file(mkdir('/a/b', 0o755)), {})).rejects.toThrow(/parent directory \/a does not exist/);
   });
