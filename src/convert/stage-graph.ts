@@ -8,7 +8,7 @@ import type { BuildInput } from './api.js';
 import type { Bases } from './bases.js';
 import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
-import { PunchError, type Diagnostic, type SourceRange } from '../diagnostics.js';
+import { diagnostic, PunchError, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { missingRunCaps } from './run-caps.js';
 import { proxyEnvOf, runStep } from './run-step.js';
 import { initrdStep } from './initrd-step.js';
@@ -36,8 +36,9 @@ function chownSpec(step: CopyStep): ChownSpec | undefined {
  * A USER value as BuildKit's llb.WithUser reads it for WORKDIR's mkdir: `user[:group]`, each a number
  * or a name looked up in the stage's own /etc/passwd and /etc/group when the op runs.
  */
-function userChown(user: string): ChownSpec {
+function userChown(user: string): ChownSpec | undefined {
   const [u, g] = user.split(/:(.*)/s, 2) as [string, string | undefined];
+  if (u === '' || g === '') return undefined;
   return g !== undefined ? { user: { name: u }, group: { name: g } } : { user: { name: u } };
 }
 
@@ -154,7 +155,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
   const locate = (r: SourceRange): SourceLocation[] => [
     { map: file, ranges: [{ start: { line: r.start.line, character: r.start.col - 1 }, end: { line: r.end.line, character: r.end.col - 1 } }] },
   ];
-  const capErrors: Diagnostic[] = [];
+  const errors: Diagnostic[] = [];
   const states = new Map<number, State>();
   const configs = new Map<number, ImageConfig>();
   for (const st of stages) {
@@ -200,7 +201,12 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         // Docker makes the directory at the WORKDIR line, owned by the USER in effect (the base's when
         // the stage set none); the mkdir is a no-op on a directory that exists already.
         const user = step.user ?? config.config?.User;
-        state = state.file(mkdir(step.dir, 0o755, { makeParents: true, ...(user ? { chown: userChown(user) } : {}) }), {
+        const chown = user ? userChown(user) : undefined;
+        if (user && !chown) {
+          errors.push(diagnostic('error', input.file, step.range, `WORKDIR ${step.dir} is made as USER "${user}", which has an empty user or group: write USER name[:group] or uid[:gid]`));
+          return;
+        }
+        state = state.file(mkdir(step.dir, 0o755, { makeParents: true, ...(chown ? { chown } : {}) }), {
           customName: name(step.description),
           ...(ignoresCache(st) ? { ignoreCache: true } : {}),
           locations: locate(step.range),
@@ -213,7 +219,7 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
         state = initrdStep(state, step, { source, tools: tools.image(), epoch: tools.epoch, ignoreCache: ignoresCache(st) });
         return;
       }
-      capErrors.push(...missingRunCaps(input.file, step, input.run));
+      errors.push(...missingRunCaps(input.file, step, input.run));
       state = runStep(state, step, {
         baseConfig: config,
         source,
@@ -227,8 +233,8 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
     states.set(st.index, state);
     configs.set(st.index, applyStageConfig(config, st));
   }
-  // Every RUN feature the engine lacks, all at once, before anything is solved.
-  if (capErrors.length > 0) throw new PunchError(capErrors);
+  // Every RUN feature the engine lacks and every unusable WORKDIR owner, all at once, before anything is solved.
+  if (errors.length > 0) throw new PunchError(errors);
   return { states, configs, ignoresCache };
 }
 

@@ -48,6 +48,10 @@ describe('WORKDIR in the graph', () => {
     expect(mkdirOf(op!).owner).toMatchObject({ user: { byName: { name: 'nobody' } }, group: { byName: { name: 'nogroup' } } });
   });
 
+  it('reports a USER with an empty user or group at the WORKDIR line, before anything is solved', async () => {
+    await expect(mkdirs(stage('USER 1000:\nWORKDIR /w\n'))).rejects.toThrow('Containerfile:3:1: error: WORKDIR /w is made as USER "1000:", which has an empty user or group');
+  });
+
   it('makes one op per WORKDIR, named and numbered as Docker prints them (relative as written)', async () => {
     const ops = await mkdirs(stage('WORKDIR /a\nWORKDIR b\nRUN touch /k\n'));
     expect(names(ops)).toEqual(['[build 2/4] WORKDIR /a', '[build 3/4] WORKDIR b']);
