@@ -64,6 +64,35 @@ const ROWS: Row[] = [
     ],
   },
   {
+    name: 'WORKDIR with no RUN after it makes the directory, nested ones too',
+    file: (b) => [`FROM ${b.busybox}`, 'WORKDIR /opt/a', 'WORKDIR b/c', 'WORKDIR ../d', BUSYBOX_LABELS],
+  },
+  {
+    name: 'WORKDIR after USER by name and by uid:gid is owned by that user, parents too',
+    file: (b) => [
+      `FROM ${b.busybox}`,
+      "RUN mkdir -p /etc && echo 'app:x:1001:1002::/home/app:/bin/sh' > /etc/passwd && echo 'app:x:1002:' > /etc/group",
+      'USER app',
+      'WORKDIR /home/app/work',
+      'USER 1003:1004',
+      'WORKDIR /srv/data',
+      'WORKDIR nested',
+      BUSYBOX_LABELS,
+    ],
+  },
+  {
+    name: 'WORKDIR in a FROM scratch final stage, after its COPY',
+    scratch: true,
+    file: (b) => [
+      `FROM ${b.busybox} AS build`,
+      'RUN mkdir /out && echo kernel > /out/kernel && chmod 0755 /out/kernel',
+      'FROM scratch',
+      'COPY --from=build /out/kernel /unikernel/kernel',
+      'WORKDIR /data/app',
+      KERNEL_LABELS,
+    ],
+  },
+  {
     name: 'ENV and ARG scoping: globals, stage defaults, build args, ENV over ARG, ARGs out of the config',
     buildArgs: { GIVEN: 'from-cli' },
     file: (b) => [
