@@ -77,10 +77,12 @@ describe('the punch frontend image', () => {
     expect(bundle?.type === 'file' ? bundle.content : undefined).toEqual(readFileSync(join(repoRoot, 'dist', 'punch.cjs')));
   });
 
-  test('adds less than 2 MiB to its Node base', async () => {
+  // The budget: the minified bundle (~0.7 MiB) and V8's code cache of it (~1.9 MiB, which grows with the
+  // code it caches), small beside the Node base itself.
+  test('adds less than 3 MiB to its Node base', async () => {
     const { frontendImage, nodeImage } = e2e();
     const [frontend, base] = await Promise.all([imageInspect(frontendImage), imageInspect(nodeImage)]);
-    expect(frontend.Size - base.Size).toBeLessThan(2 * 1024 * 1024);
+    expect(frontend.Size - base.Size).toBeLessThan(3 * 1024 * 1024);
   });
 
   test('starts from its baked compile cache (V8 accepts it)', async () => {
