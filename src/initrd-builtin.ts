@@ -1,5 +1,6 @@
 // The one ExecOp punch runs on its own image: `punch initrd` over a mounted tree. src/convert makes it,
 // src/engine recognises it (and runs the same archive writer in-process): both read this contract.
+import { DEFAULT_PATH } from './platform.js';
 
 /** Where the assembled tree is mounted (read-only). */
 export const INITRD_IN = '/in';
@@ -15,7 +16,7 @@ export const INITRD_NAME = 'initrd';
 export const INITRD_ARGS: readonly string[] = Object.freeze(['node', '/punch/punch.cjs', 'initrd', '--keep-owner', '--epoch-dirs', INITRD_IN, '-o', `${INITRD_OUT}/${INITRD_NAME}`]);
 
 /** system.DefaultPathEnv("linux"), set explicitly so the op is the same whatever the engine adds. */
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const PATH_ENV = `PATH=${DEFAULT_PATH}`;
 
 /** The command's environment: PATH, then the epoch mtimes are clamped to. */
 export function initrdEnv(epoch: number): string[] {

@@ -1,5 +1,8 @@
 // OCI platforms: parsing `os/arch[/variant]`, normalising like containerd, formatting.
 
+/** BuildKit's system.DefaultPathEnv for Linux: the PATH a RUN, a config or an ExecOp gets when none is set. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export interface Platform {
   os: string;
   architecture: string;

@@ -10,8 +10,7 @@ import { heredocBody, type HeredocSource } from './source.js';
 import { jsonArray, splitFlags, type Piece } from './words.js';
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
-/** Docker's default PATH for Linux (system.DefaultPathEnv). */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { DEFAULT_PATH } from '../platform.js';
 
 const NETWORKS = ['default', 'none', 'host'] as const;
 const SECURITY = ['sandbox', 'insecure'] as const;

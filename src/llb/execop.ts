@@ -1,6 +1,6 @@
 // ExecVertex → pb.Op with its caps, field for field as Go's client/llb (v0.11) ExecOp.Marshal writes it.
 import { pb } from '../gen/ops.js';
-import type { Platform } from '../platform.js';
+import { DEFAULT_PATH, type Platform } from '../platform.js';
 import { Caps } from './caps.js';
 import { envKey } from './exec.js';
 import { toInt64 } from './int64.js';
@@ -17,8 +17,8 @@ export interface ExecContext {
 /** Input index meaning "no input" (scratch) or "no output", written as a 10-byte varint. */
 const NONE = -1;
 
-/** system.DefaultPathEnv("linux"): what Docker and BuildKit give a command whose image sets no PATH. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** What Docker and BuildKit give a command whose image sets no PATH. */
+export { DEFAULT_PATH };
 
 const NETWORK: Record<ExecVertex['network'], pb.NetMode> = { sandbox: pb.NetMode.UNSET, host: pb.NetMode.HOST, none: pb.NetMode.NONE };
 const SHARING = { shared: pb.CacheSharingOpt.SHARED, private: pb.CacheSharingOpt.PRIVATE, locked: pb.CacheSharingOpt.LOCKED };
