@@ -1,15 +1,15 @@
 // Inline cache on Docker 20.10 (BuildKit v0.8): `docker build --build-arg BUILDKIT_INLINE_CACHE=1`
 // pushed to the loopback registry, `docker builder prune -af`, then `docker build --cache-from IMAGE`
-// (which reaches the frontend as opt `cache-from`) shows the RUN step CACHED through punch as through
-// Docker's own Dockerfile frontend; the same build without --cache-from runs it again.
+// (which reaches the frontend as opt `cache-from`) does not run the RUN step again (it prints a marker
+// line only when it runs), through punch as through Docker's own Dockerfile frontend; the same build
+// without --cache-from runs it again.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { e2e, engine, hasEngine, makeContext, registryHost } from './engine.js';
 import { URUNC, frontendLines, syntaxLine } from './frontend-support.js';
-import { cachedSteps } from './progress.js';
+import { runMarker } from './progress.js';
 
 const LABELS = `LABEL ${URUNC}binary=/unikernel/kernel ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\n`;
-const isRun = (name: string): boolean => / RUN mkdir -p \/unikernel/.test(name);
 
 async function build(dir: string, args: readonly string[]): Promise<string> {
   const d20 = engine('docker20');
@@ -27,21 +27,22 @@ async function forgetEverything(tag: string): Promise<void> {
 
 describe.runIf(hasEngine('docker20'))('inline cache through docker build on Docker 20.10', () => {
   for (const frontend of ['punch', "Docker's Dockerfile frontend"] as const) {
-    test(`BUILDKIT_INLINE_CACHE=1 and a push, then --cache-from the image after a prune: the RUN step is CACHED (${frontend})`, async () => {
+    test(`BUILDKIT_INLINE_CACHE=1 and a push, then --cache-from the image after a prune: the RUN step does not run again (${frontend})`, async () => {
       const nonce = randomUUID();
       const ref = `${registryHost()}/punch-e2e/cache-inline20:${nonce}`;
-      const text = `${frontend === 'punch' ? syntaxLine() : ''}FROM ${e2e().busyboxImage}\nRUN mkdir -p /unikernel && echo "kernel ${nonce}" > /unikernel/kernel\n${LABELS}`;
+      const text = `${frontend === 'punch' ? syntaxLine() : ''}FROM ${e2e().busyboxImage}\nRUN ${runMarker(nonce).command} && mkdir -p /unikernel && echo "kernel ${nonce}" > /unikernel/kernel\n${LABELS}`;
       const first = await build(makeContext({ Containerfile: text }), ['--build-arg', 'BUILDKIT_INLINE_CACHE=1', '-t', ref]);
-      expect(cachedSteps(first).filter(isRun)).toEqual([]);
+      expect(first).toContain(runMarker(nonce).printed);
       await engine('docker20').docker(['push', ref], { check: true, timeoutMs: 5 * 60_000 });
 
       await forgetEverything(ref);
       const control = await build(makeContext({ Containerfile: text }), ['-t', `${ref}-control`]);
-      expect(cachedSteps(control).filter(isRun)).toEqual([]);
+      expect(control).toContain(runMarker(nonce).printed);
 
       await forgetEverything(`${ref}-control`);
       const second = await build(makeContext({ Containerfile: text }), ['--cache-from', ref, '-t', `${ref}-again`]);
-      expect(cachedSteps(second).filter(isRun)).toHaveLength(1);
+      expect(second).toContain('RUN echo "ran-$((6 * 7))');
+      expect(second, 'the RUN step ran again').not.toContain(runMarker(nonce).printed);
     });
   }
 });
