@@ -25,16 +25,31 @@ function findEntry(text: string, name: string): string[] | undefined {
 
 export type TreeOf = (input: number) => Promise<DirNode>;
 
-/** The passwd or group line of a named user or group in the tree of `input`; clear errors otherwise. */
-async function namedEntry(kind: 'user' | 'group', opt: pb.NamedUserOpt.$Properties, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<string[]> {
-  const [file, id] = kind === 'user' ? ['/etc/passwd', 'uid'] : ['/etc/group', 'gid'];
-  const name = opt.name ?? '';
-  const text = readTreeFile(await treeOf(intOf(opt.input)), file);
-  if (text === undefined) {
-    throw new Error(`cannot resolve ${kind} "${name}": the image has no ${file} (use a numeric ${id}, e.g. --chown=1000:1000)`);
+/**
+ * A user or group name the op's input cannot resolve. The engine does not know which instruction
+ * asked (COPY --chown, WORKDIR under USER), so its hint is generic; punch build's step locator, which
+ * knows the line, words the remedy for that instruction from these fields.
+ */
+export class OwnerLookupError extends Error {
+  override name = 'OwnerLookupError';
+  constructor(
+    readonly kind: 'user' | 'group',
+    readonly account: string,
+    readonly missing: 'file' | 'entry',
+  ) {
+    const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+    const what = missing === 'file' ? `the image has no ${file}` : `no such ${kind} in ${file}`;
+    super(`cannot resolve ${kind} "${account}": ${what} (use a numeric ${kind === 'user' ? 'uid' : 'gid'})`);
   }
+}
+
+/** The passwd or group line of a named user or group in the tree of `input`; an OwnerLookupError otherwise. */
+async function namedEntry(kind: 'user' | 'group', opt: pb.NamedUserOpt.$Properties, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<string[]> {
+  const name = opt.name ?? '';
+  const text = readTreeFile(await treeOf(intOf(opt.input)), kind === 'user' ? '/etc/passwd' : '/etc/group');
+  if (text === undefined) throw new OwnerLookupError(kind, name, 'file');
   const e = findEntry(text, name);
-  if (!e) throw new Error(`cannot resolve ${kind} "${name}": no such ${kind} in ${file} (use a numeric ${id})`);
+  if (!e) throw new OwnerLookupError(kind, name, 'entry');
   return e;
 }
 

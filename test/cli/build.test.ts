@@ -100,6 +100,41 @@ describe('punch build failures point at the Containerfile line', () => {
     expect(readdirSync(ctx).sort()).toEqual(['Containerfile']);
   });
 
+  it('a WORKDIR under USER name on a stage with no /etc/passwd: exit 1 at the WORKDIR line, suggesting a numeric USER or a passwd entry', async () => {
+    const ctx = context({ Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nUSER app\nWORKDIR /work\n${RUMPRUN}`, 'app.hvt': 'x' });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'Containerfile:4:1: error: WORKDIR /work: cannot resolve user "app": the stage has no /etc/passwd at this line; ' +
+        'write a numeric USER uid[:gid] before this WORKDIR (e.g. USER 1000:1000), or make the stage\'s /etc/passwd name "app" before this line\n1 error, 0 warnings\n',
+    );
+  });
+
+  it('a WORKDIR under USER user:group whose group the stage lacks: exit 1 at the WORKDIR line, suggesting a numeric group', async () => {
+    const ctx = context({
+      Containerfile: `FROM scratch\nCOPY passwd /etc/passwd\nCOPY group /etc/group\nUSER app:staff\nWORKDIR /work\nCOPY app.hvt /unikernel/app.hvt\n${RUMPRUN}`,
+      passwd: 'app:x:1000:1000::/work:/bin/sh\n',
+      group: 'app:x:1000:\n',
+      'app.hvt': 'x',
+    });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'Containerfile:5:1: error: WORKDIR /work: cannot resolve group "staff": the stage\'s /etc/group has no group "staff" at this line; ' +
+        'give USER a numeric group before this WORKDIR (e.g. USER <user>:1000), or make the stage\'s /etc/group name "staff" before this line\n1 error, 0 warnings\n',
+    );
+  });
+
+  it('a COPY --chown name on a stage with no /etc/passwd: exit 1 at the COPY line, suggesting a numeric --chown', async () => {
+    const ctx = context({ Containerfile: `FROM scratch\nCOPY --chown=app app.hvt /unikernel/app.hvt\n${RUMPRUN}`, 'app.hvt': 'x' });
+    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'Containerfile:2:1: error: COPY --chown=app app.hvt /unikernel/app.hvt: cannot resolve user "app": the stage has no /etc/passwd at this line; ' +
+        'give --chown a numeric uid (e.g. --chown=1000:1000), or make the stage\'s /etc/passwd name "app" before this line\n1 error, 0 warnings\n',
+    );
+  });
+
   it('a urunc path the image base lacks, found after the build: exit 1 at the LABEL that names it', async () => {
     const ctx = context({
       Containerfile: `ARG BASE\nFROM \${BASE}\nLABEL ${U}initrd=/unikraft/bin/initrd \\\n  ${U}unikernelType=unikraft ${U}hypervisor=qemu\n`,

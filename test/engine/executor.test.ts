@@ -81,7 +81,11 @@ describe('executeDefinition', () => {
 
   it('fails clearly on a mkdir owned by a user the input has no /etc/passwd for', async () => {
     const state = scratch().file(mkdir('/w', 0o755, { makeParents: true, chown: { user: { name: 'app' } } }), { customName: '[2/2] WORKDIR /w' });
-    await expect(build(state, {})).rejects.toMatchObject({ description: '[2/2] WORKDIR /w', message: expect.stringContaining('cannot resolve user "app": the image has no /etc/passwd') });
+    await expect(build(state, {})).rejects.toMatchObject({
+      description: '[2/2] WORKDIR /w',
+      message: 'cannot resolve user "app": the image has no /etc/passwd (use a numeric uid)',
+      cause: { kind: 'user', account: 'app', missing: 'file' },
+    });
   });
 
   it('fails mkdir without makeParents when the parent is missing', async () => {
