@@ -2,21 +2,17 @@
 // caps Go's client/llb (v0.13, the Docker 26 line) gives llb.Git and llb.HTTP.
 import { cleanPath } from '../gopath.js';
 import { Caps } from './caps.js';
-import { sourceState } from './source.js';
+import { sourceState, type SourceOptions } from './source.js';
 import type { State } from './state.js';
 
-export interface GitOptions {
+export interface GitOptions extends SourceOptions {
   /** `git.keepgitdir`: keep the `.git` directory in the checkout. */
   keepGitDir?: boolean;
-  customName?: string;
-  ignoreCache?: boolean;
 }
 
-export interface HTTPOptions {
+export interface HTTPOptions extends SourceOptions {
   /** `http.filename`: the name of the downloaded file (BuildKit's default is taken from the URL). */
   filename?: string;
-  customName?: string;
-  ignoreCache?: boolean;
 }
 
 /** A git remote split the way BuildKit's gitutil.ParseURL splits it. */
@@ -97,18 +93,7 @@ export function git(url: string, ref: string, opts: GitOptions = {}): State {
     caps.push(Caps.sourceGitKnownSSHHosts, Caps.sourceGitMountSSHSock);
   }
   caps.push(Caps.sourceGit);
-  return sourceState(
-    {
-      identifier: `git://${id}`,
-      attrs,
-      caps,
-      platformSpecific: false,
-      platform: undefined,
-      customName: opts.customName,
-      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
-    },
-    undefined,
-  );
+  return sourceState({ identifier: `git://${id}`, attrs, caps }, opts);
 }
 
 /** A file downloaded over HTTP(S); the URL is the source identifier. */
@@ -116,16 +101,5 @@ export function http(url: string, opts: HTTPOptions = {}): State {
   if (!/^https?:\/\//.test(url)) throw new Error(`invalid HTTP source "${url}": the URL must start with http:// or https://`);
   const attrs: Record<string, string> = {};
   if (opts.filename !== undefined && opts.filename !== '') attrs['http.filename'] = opts.filename;
-  return sourceState(
-    {
-      identifier: url,
-      attrs,
-      caps: [Caps.sourceHTTP],
-      platformSpecific: false,
-      platform: undefined,
-      customName: opts.customName,
-      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
-    },
-    undefined,
-  );
+  return sourceState({ identifier: url, attrs, caps: [Caps.sourceHTTP] }, opts);
 }

@@ -7,15 +7,19 @@ import { sortedRecord } from '../order.js';
 import { State } from './state.js';
 import type { SourceVertex } from './vertex.js';
 
-export interface ImageOptions {
-  platform?: Platform;
-  /** `pull` always asks the registry, `local` prefers the daemon's store; `default` sets nothing. */
-  resolveMode?: 'default' | 'pull' | 'local';
+/** What every source's options share: its progress name, and `--no-cache` (re-run, not cached). */
+export interface SourceOptions {
   customName?: string;
   ignoreCache?: boolean;
 }
 
-export interface LocalOptions {
+export interface ImageOptions extends SourceOptions {
+  platform?: Platform;
+  /** `pull` always asks the registry, `local` prefers the daemon's store; `default` sets nothing. */
+  resolveMode?: 'default' | 'pull' | 'local';
+}
+
+export interface LocalOptions extends SourceOptions {
   /** `local.session`: the session that serves this directory (frontends: BUILDKIT_SESSION_ID). */
   sessionId?: string;
   /** `local.unique`, used only without a session (Go puts a random id there; here the caller picks a stable one). */
@@ -24,19 +28,34 @@ export interface LocalOptions {
   excludePatterns?: string[];
   followPaths?: string[];
   sharedKeyHint?: string;
-  customName?: string;
-  ignoreCache?: boolean;
 }
 
-/** Internal to src/llb: a source vertex's state, its attrs sorted and frozen. */
-export function sourceState(v: Omit<SourceVertex, 'kind'>, statePlatform: Platform | undefined): State {
+/** A source op's own part; `platformSpecific` for the sources whose op carries a platform (images, OCI layouts). */
+export interface SourceSpec {
+  identifier: string;
+  attrs: Record<string, string>;
+  caps: readonly string[];
+  platformSpecific?: true;
+}
+
+/**
+ * Internal to src/llb: a source op's state, its attrs sorted and frozen, the options every source
+ * shares applied. A platform-specific source's op and state take `opts.platform` (else the
+ * marshal default); the others have none.
+ */
+export function sourceState(spec: SourceSpec, opts: SourceOptions & { platform?: Platform }): State {
+  const platform = spec.platformSpecific ? opts.platform : undefined;
   const vertex: SourceVertex = Object.freeze({
     kind: 'source',
-    ...v,
-    attrs: Object.freeze(sortedRecord(v.attrs)),
-    caps: Object.freeze([...v.caps]),
+    identifier: spec.identifier,
+    attrs: Object.freeze(sortedRecord(spec.attrs)),
+    caps: Object.freeze([...spec.caps]),
+    platformSpecific: spec.platformSpecific === true,
+    platform,
+    customName: opts.customName,
+    ...(opts.ignoreCache ? { ignoreCache: true } : {}),
   });
-  return new State({ vertex, index: 0 }, statePlatform);
+  return new State({ vertex, index: 0 }, platform);
 }
 
 /** A container image, e.g. `image('alpine')` → `docker-image://docker.io/library/alpine:latest`. */
@@ -51,18 +70,7 @@ export function image(ref: string, opts: ImageOptions = {}): State {
   if (mode !== 'default') attrs['image.resolvemode'] = mode;
   // Only a forced pull changes what an old daemon would do, so only it declares the cap (as Go does).
   if (mode === 'pull') caps.push(Caps.sourceImageResolveMode);
-  return sourceState(
-    {
-      identifier: `docker-image://${normalized}`,
-      attrs,
-      caps,
-      platformSpecific: true,
-      platform: opts.platform,
-      customName: opts.customName,
-      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
-    },
-    opts.platform,
-  );
+  return sourceState({ identifier: `docker-image://${normalized}`, attrs, caps, platformSpecific: true }, opts);
 }
 
 /** The client's OCI content store that holds a layout's image (buildx's `--build-context NAME=oci-layout://`). */
@@ -83,18 +91,7 @@ export function ociLayout(ref: string, opts: Omit<ImageOptions, 'resolveMode'> &
     attrs['oci.session'] = opts.store.sessionId;
     attrs['oci.store'] = opts.store.storeId;
   }
-  return sourceState(
-    {
-      identifier: ref,
-      attrs,
-      caps: [Caps.sourceOciLayout],
-      platformSpecific: true,
-      platform: opts.platform,
-      customName: opts.customName,
-      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
-    },
-    opts.platform,
-  );
+  return sourceState({ identifier: ref, attrs, caps: [Caps.sourceOciLayout], platformSpecific: true }, opts);
 }
 
 /** A directory the client sends over the session, e.g. the build context. */
@@ -124,16 +121,5 @@ export function local(name: string, opts: LocalOptions = {}): State {
     attrs['local.sharedkeyhint'] = opts.sharedKeyHint;
     caps.push(Caps.sourceLocalSharedKeyHint);
   }
-  return sourceState(
-    {
-      identifier: `local://${name}`,
-      attrs,
-      caps,
-      platformSpecific: false,
-      platform: undefined,
-      customName: opts.customName,
-      ...(opts.ignoreCache ? { ignoreCache: true } : {}),
-    },
-    undefined,
-  );
+  return sourceState({ identifier: `local://${name}`, attrs, caps }, opts);
 }
