@@ -27,16 +27,15 @@ export function locateStepFailure(graph: Pick<BuildGraph, 'steps'>, file: string
  * owner by name, so those keep the engine's generic hint.
  */
 function ownerFailure(step: Step, e: OwnerLookupError): string | undefined {
-  const file = e.kind === 'user' ? '/etc/passwd' : '/etc/group';
-  const numeric =
-    step.kind === 'workdir'
-      ? e.kind === 'user'
-        ? 'write a numeric USER uid[:gid] before this WORKDIR (e.g. USER 1000:1000)'
-        : 'give USER a numeric group before this WORKDIR (e.g. USER <user>:1000)'
-      : step.kind === 'copy'
-        ? `give --chown a numeric ${e.kind === 'user' ? 'uid' : 'gid'} (e.g. --chown=1000:1000)`
-        : undefined;
-  if (numeric === undefined) return undefined;
-  const what = e.missing === 'file' ? `the stage has no ${file} at this line` : `the stage's ${file} has no ${e.kind} "${e.account}" at this line`;
-  return `cannot resolve ${e.kind} "${e.account}": ${what}; ${numeric}, or make the stage's ${file} name "${e.account}" before this line`;
+  const remedy = numericRemedy(step.kind, e.kind);
+  if (remedy === undefined) return undefined;
+  const what = e.missing === 'file' ? `the stage has no ${e.file} at this line` : `the stage's ${e.file} has no ${e.kind} "${e.account}" at this line`;
+  return `cannot resolve ${e.kind} "${e.account}": ${what}; ${remedy}, or make the stage's ${e.file} name "${e.account}" before this line`;
+}
+
+/** How the step's own line can give the owner as a number instead. */
+function numericRemedy(step: Step['kind'], kind: OwnerLookupError['kind']): string | undefined {
+  if (step === 'copy') return `give --chown a numeric ${kind === 'user' ? 'uid' : 'gid'} (e.g. --chown=1000:1000)`;
+  if (step !== 'workdir') return undefined;
+  return kind === 'user' ? 'write a numeric USER uid[:gid] before this WORKDIR (e.g. USER 1000:1000)' : 'give USER a numeric group before this WORKDIR (e.g. USER <user>:1000)';
 }

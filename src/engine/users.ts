@@ -25,6 +25,8 @@ function findEntry(text: string, name: string): string[] | undefined {
 
 export type TreeOf = (input: number) => Promise<DirNode>;
 
+const accountFile = (kind: 'user' | 'group'): string => (kind === 'user' ? '/etc/passwd' : '/etc/group');
+
 /**
  * A user or group name the op's input cannot resolve. The engine does not know which instruction
  * asked (COPY --chown, WORKDIR under USER), so its hint is generic; punch build's step locator, which
@@ -32,21 +34,24 @@ export type TreeOf = (input: number) => Promise<DirNode>;
  */
 export class OwnerLookupError extends Error {
   override name = 'OwnerLookupError';
+  /** The file the name is looked up in: /etc/passwd or /etc/group. */
+  readonly file: string;
   constructor(
     readonly kind: 'user' | 'group',
     readonly account: string,
     readonly missing: 'file' | 'entry',
   ) {
-    const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+    const file = accountFile(kind);
     const what = missing === 'file' ? `the image has no ${file}` : `no such ${kind} in ${file}`;
     super(`cannot resolve ${kind} "${account}": ${what} (use a numeric ${kind === 'user' ? 'uid' : 'gid'})`);
+    this.file = file;
   }
 }
 
 /** The passwd or group line of a named user or group in the tree of `input`; an OwnerLookupError otherwise. */
 async function namedEntry(kind: 'user' | 'group', opt: pb.NamedUserOpt.$Properties, treeOf: TreeOf, intOf: (v: unknown) => number): Promise<string[]> {
   const name = opt.name ?? '';
-  const text = readTreeFile(await treeOf(intOf(opt.input)), kind === 'user' ? '/etc/passwd' : '/etc/group');
+  const text = readTreeFile(await treeOf(intOf(opt.input)), accountFile(kind));
   if (text === undefined) throw new OwnerLookupError(kind, name, 'file');
   const e = findEntry(text, name);
   if (!e) throw new OwnerLookupError(kind, name, 'entry');

@@ -20,6 +20,8 @@ import { bundle } from './run.js';
 
 const U = 'com.urunc.unikernel.';
 const RUMPRUN = `LABEL ${U}binary=/unikernel/app.hvt ${U}unikernelType=rumprun ${U}hypervisor=hvt\n`;
+/** `punch build` of the context into an OCI archive, out.tar: the build the failure tests run. */
+const BUILD_TO_ARCHIVE = ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.'];
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -93,7 +95,7 @@ describe('punch build failures point at the Containerfile line', () => {
 
   it('a missing COPY source: exit 1, the COPY line and what is missing, no output file', async () => {
     const ctx = context({ Containerfile: `FROM scratch\nCOPY missing.hvt /unikernel/app.hvt\n${RUMPRUN}` });
-    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    const r = await punchIn(ctx, BUILD_TO_ARCHIVE);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Containerfile:2:1: error: COPY missing.hvt /unikernel/app.hvt: /missing.hvt not found in local "context"\n1 error, 0 warnings\n');
     expect(r.stdout).toBe('');
@@ -102,7 +104,7 @@ describe('punch build failures point at the Containerfile line', () => {
 
   it('a WORKDIR under USER name on a stage with no /etc/passwd: exit 1 at the WORKDIR line, suggesting a numeric USER or a passwd entry', async () => {
     const ctx = context({ Containerfile: `FROM scratch\nCOPY app.hvt /unikernel/app.hvt\nUSER app\nWORKDIR /work\n${RUMPRUN}`, 'app.hvt': 'x' });
-    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    const r = await punchIn(ctx, BUILD_TO_ARCHIVE);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'Containerfile:4:1: error: WORKDIR /work: cannot resolve user "app": the stage has no /etc/passwd at this line; ' +
@@ -117,7 +119,7 @@ describe('punch build failures point at the Containerfile line', () => {
       group: 'app:x:1000:\n',
       'app.hvt': 'x',
     });
-    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    const r = await punchIn(ctx, BUILD_TO_ARCHIVE);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'Containerfile:5:1: error: WORKDIR /work: cannot resolve group "staff": the stage\'s /etc/group has no group "staff" at this line; ' +
@@ -127,7 +129,7 @@ describe('punch build failures point at the Containerfile line', () => {
 
   it('a COPY --chown name on a stage with no /etc/passwd: exit 1 at the COPY line, suggesting a numeric --chown', async () => {
     const ctx = context({ Containerfile: `FROM scratch\nCOPY --chown=app app.hvt /unikernel/app.hvt\n${RUMPRUN}`, 'app.hvt': 'x' });
-    const r = await punchIn(ctx, ['build', '--progress=quiet', '-t', 'app:1', '--output', 'type=oci,dest=out.tar', '.']);
+    const r = await punchIn(ctx, BUILD_TO_ARCHIVE);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'Containerfile:2:1: error: COPY --chown=app app.hvt /unikernel/app.hvt: cannot resolve user "app": the stage has no /etc/passwd at this line; ' +
