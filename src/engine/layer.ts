@@ -1,12 +1,12 @@
 // A new layer as a deterministic tar blob (gzip, zstd or plain): entries in the given (walk) order,
 // uid/gid as recorded, no user/group names, clamped mtimes; streamed from disk through the parallel
 // compressor with both digests computed in the same pass, so memory stays bounded whatever the sizes.
-import { closeSync, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeCrypto, nodeFsPromises, nodeStream, nodeStreamPromises } from '../builtins.js';
-import { compressStream, compressSync, DEFAULT_COMPRESSION, layerMediaType, type Compression } from './compress/index.js';
+import { nodeCrypto, nodeFsPromises } from '../builtins.js';
+import { compressSync, DEFAULT_COMPRESSION, layerMediaType, ParallelCompressor, type Compression } from './compress/index.js';
 import { sha256Digest } from '../sha256.js';
-import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarHeader, type TarPart } from './tar.js';
+import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, writeParts, type TarHeader, type TarPart, type TarSink } from './tar.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
 
 /** gzip level 1 by default: see DEFAULT_LEVELS in compress/spec.ts. */
@@ -170,39 +170,52 @@ export interface StreamedBlob {
   reused: boolean;
 }
 
+// The callback API: one call per output piece, with none of a Writable's buffering.
+const writeAll = async (fd: number, data: Uint8Array): Promise<void> => {
+  for (let off = 0; off < data.length; ) {
+    off += await new Promise<number>((resolve, reject) => write(fd, data, off, data.length - off, null, (e, n) => (e ? reject(e) : resolve(n))));
+  }
+};
+
 /**
- * Compresses the tar stream `tar` into a blob in `opts.blobsDir`, named by its digest, with both
- * digests taken on the way (the streamed path of new layers, and recompressed base layers). Its
- * modules load here, on first use.
+ * Compresses the tar that `feed` puts into its sink into a blob in `opts.blobsDir`, named by its
+ * digest, with both digests taken on the way (the streamed path of new layers, and recompressed base
+ * layers). Its modules load here, on first use.
  */
-export async function writeCompressedStream(tar: AsyncIterable<Uint8Array>, opts: LayerWriteOptions): Promise<StreamedBlob> {
+export async function writeCompressedStream(feed: (into: TarSink) => Promise<void>, opts: LayerWriteOptions): Promise<StreamedBlob> {
   const { createHash } = nodeCrypto();
   const { rename, rm, stat } = nodeFsPromises();
-  const { Readable, Transform } = nodeStream();
-  const { pipeline } = nodeStreamPromises();
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
   const diffHash = createHash('sha256');
-  const blobHash = createHash('sha256');
+  // Uncompressed, the blob is the tar: one hash names both.
+  const blobHash = compression.type === 'uncompressed' ? undefined : createHash('sha256');
   let size = 0;
-  const tap = (hash: ReturnType<typeof createHash>, count: boolean) =>
-    new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        if (count) size += chunk.length;
-        cb(null, chunk);
-      },
-    });
   const tmp = tempName(opts.blobsDir, 'layer');
+  const fd = openSync(tmp, 'wx', 0o644);
+  let fdOpen = true;
+  const compressor = new ParallelCompressor(compression, {
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onInput: (data) => void diffHash.update(data),
+    sink: async (out) => {
+      blobHash?.update(out);
+      size += out.length;
+      await writeAll(fd, out);
+    },
+  });
   try {
-    await pipeline(
-      Readable.from(tar, { objectMode: false, highWaterMark: 1 << 20 }),
-      tap(diffHash, false),
-      (src: AsyncIterable<Uint8Array>) => compressStream(src, compression, { ...(opts.workers !== undefined ? { workers: opts.workers } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }),
-      tap(blobHash, true),
-      createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: opts.durable ?? true }),
-      opts.signal ? { signal: opts.signal } : {},
-    );
-    const hex = blobHash.digest('hex');
+    try {
+      await feed(compressor);
+      await compressor.end();
+    } catch (e) {
+      await compressor.abandon();
+      throw e;
+    }
+    if (opts.durable ?? true) fsyncSync(fd);
+    closeSync(fd);
+    fdOpen = false;
+    const diffHex = diffHash.digest('hex');
+    const hex = blobHash ? blobHash.digest('hex') : diffHex;
     const path = join(opts.blobsDir, hex);
     const onDisk = (await stat(tmp)).size;
     if (onDisk !== size) throw new Error(`layer blob ${tmp}: wrote ${size} bytes but the file has ${onDisk}`);
@@ -210,15 +223,16 @@ export async function writeCompressedStream(tar: AsyncIterable<Uint8Array>, opts
     const reused = await stat(path).then(() => true, () => false);
     if (reused) await rm(tmp, { force: true });
     else await rename(tmp, path);
-    return { path, digest: `sha256:${hex}`, diffID: `sha256:${diffHash.digest('hex')}`, size, reused };
+    return { path, digest: `sha256:${hex}`, diffID: `sha256:${diffHex}`, size, reused };
   } catch (e) {
+    if (fdOpen) closeSync(fd);
     await rm(tmp, { force: true });
     throw e;
   }
 }
 
 async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
-  const blob = await writeCompressedStream(streamParts(layerParts(entries, opts.sourceDateEpoch)), opts);
+  const blob = await writeCompressedStream((into) => writeParts(layerParts(entries, opts.sourceDateEpoch), into), opts);
   return { ...blob, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type) };
 }
 

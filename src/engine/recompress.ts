@@ -21,7 +21,9 @@ function decompressed(blob: LayerBlob): AsyncIterable<Uint8Array> {
 }
 
 export async function recompressBlob(blob: LayerBlob, c: Compression, opts: { blobsDir: string; durable: boolean; signal?: AbortSignal }): Promise<WrittenLayer> {
-  const out = await writeCompressedStream(decompressed(blob), {
+  const out = await writeCompressedStream(async (into) => {
+    for await (const chunk of decompressed(blob)) await into.write(chunk as Uint8Array);
+  }, {
     blobsDir: opts.blobsDir,
     compression: c,
     durable: opts.durable,

@@ -1,6 +1,6 @@
 // tar framing: deterministic ustar headers (PAX records when a value does not fit), and a push parser
 // that reads archives chunk by chunk so layer and archive content never has to sit in memory.
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { close, closeSync, createReadStream, open, openSync, read, readSync } from 'node:fs';
 
 export const BLOCK = 512;
 export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
@@ -150,6 +150,47 @@ export async function* streamParts(parts: Iterable<TarPart>): AsyncGenerator<Buf
       }
     }
     if (read !== p.size) throw sizeMismatch(p, read);
+  }
+}
+
+/**
+ * Where a tar is written in place: room to fill and how much was filled (the parallel compressor's
+ * blocks), so file bytes are read straight into the buffer that is compressed.
+ */
+export interface TarSink {
+  space(): Promise<Uint8Array>;
+  advance(n: number): void;
+  write(bytes: Uint8Array): Promise<void>;
+}
+
+// The callback API: fs/promises' FileHandle costs more per call, and a GiB file is a thousand calls.
+const openForRead = (path: string): Promise<number> => new Promise((resolve, reject) => open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+const readInto = (fd: number, into: Uint8Array, position: number): Promise<number> =>
+  new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (e, n) => (e ? reject(e) : resolve(n))));
+const closeFd = (fd: number): Promise<void> => new Promise((resolve) => close(fd, () => resolve()));
+
+/** Writes the tar into `sink`, each file's bytes read into the sink's own room. */
+export async function writeParts(parts: Iterable<TarPart>, sink: TarSink): Promise<void> {
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) {
+      await sink.write(p);
+      continue;
+    }
+    if (p.size === 0) continue;
+    const fd = await openForRead(p.path);
+    let done = 0;
+    try {
+      while (done < p.size) {
+        const room = await sink.space();
+        const n = await readInto(fd, room.subarray(0, Math.min(room.length, p.size - done)), done);
+        if (n === 0) break;
+        sink.advance(n);
+        done += n;
+      }
+    } finally {
+      await closeFd(fd);
+    }
+    if (done !== p.size) throw sizeMismatch(p, done);
   }
 }
 

@@ -27,7 +27,7 @@ export interface PoolJob {
 }
 
 export interface PoolResult extends BlockResult {
-  /** The job's buffer, back for reuse. */
+  /** The job's buffer, back for reuse once `out` (most often a view of it) has been consumed. */
   buf: ArrayBuffer;
 }
 
@@ -53,10 +53,17 @@ parentPort.on('message', (job) => {
     parentPort.postMessage({ error: String((e && e.message) || e), buf }, [buf]);
     return;
   }
-  // A copy V8 allocates (and counts): the main thread's GC then sees what it holds. The binding's
-  // buffer stays here, for the minor GC below.
-  const own = new Uint8Array(r.out);
-  parentPort.postMessage({ out: own, crc: r.crc, buf }, [own.buffer, buf]);
+  // The output goes back in the job's own buffer, whose input is spent (the next block's dictionary
+  // was copied before it was sent): the main thread then holds no per-block garbage, only the
+  // buffers it reuses. (An output past the buffer, which the compressors' bounds rule out, is
+  // sent in a copy.) The binding's buffer stays here, for the minor GC below.
+  if (r.out.length <= buf.byteLength) {
+    new Uint8Array(buf).set(r.out);
+    parentPort.postMessage({ outLen: r.out.length, crc: r.crc, buf }, [buf]);
+  } else {
+    const own = new Uint8Array(r.out);
+    parentPort.postMessage({ out: own, crc: r.crc, buf }, [own.buffer, buf]);
+  }
   collect({ type: 'minor' });
 });
 `;
@@ -83,14 +90,14 @@ export class BlockPool {
       // Idle workers do not keep the process alive; a busy one does (see #next).
       worker.unref();
       const slot: Slot = { worker, current: undefined };
-      worker.on('message', (m: { out?: Uint8Array; crc?: number; error?: string; buf: ArrayBuffer }) => {
+      worker.on('message', (m: { out?: Uint8Array; outLen?: number; crc?: number; error?: string; buf: ArrayBuffer }) => {
         const p = slot.current;
         // A pool that failed or closed has already settled its jobs.
         if (!p) return;
         slot.current = undefined;
         slot.worker.unref();
         if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
-        else p.resolve({ out: m.out!, crc: m.crc!, buf: m.buf });
+        else p.resolve({ out: m.out ?? new Uint8Array(m.buf, 0, m.outLen), crc: m.crc!, buf: m.buf });
         this.#next(slot);
       });
       worker.on('error', (e) => this.#fail(e));

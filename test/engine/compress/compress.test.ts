@@ -6,7 +6,7 @@ import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BYTES } from '../../../src/engine/compress/block.js';
 import { crc32Combine } from '../../../src/engine/compress/crc32.js';
-import { compressionOf, compressStream, compressSync, type Compression } from '../../../src/engine/compress/index.js';
+import { compressionOf, compressStream, compressSync, ParallelCompressor, type Compression } from '../../../src/engine/compress/index.js';
 
 /** Compressible but not trivial: text runs mixed with pseudo-random bytes, fixed seed. */
 function sample(length: number, seed = 1): Buffer {
@@ -90,6 +90,30 @@ describe('parallel stream', () => {
 
   it('uncompressed passes the bytes through', async () => {
     expect((await streamed(big, compressionOf('uncompressed'), 2)).equals(big)).toBe(true);
+  });
+
+  it('input put in place (space, advance) gives the bytes of the in-memory path', async () => {
+    for (const c of [gzip1, zstd1, compressionOf('uncompressed')]) {
+      const out: Buffer[] = [];
+      const compressor = new ParallelCompressor(c, { workers: 2, sink: (b) => void out.push(Buffer.from(b)) });
+      // Fills of odd sizes, never the whole room: the blocks still fall every BLOCK_BYTES.
+      for (let off = 0, i = 0; off < big.length; i++) {
+        const room = await compressor.space();
+        const n = Math.min(room.length, big.length - off, 1 + ((i * 7919) % 300_000));
+        room.set(big.subarray(off, off + n));
+        compressor.advance(n);
+        off += n;
+      }
+      await compressor.end();
+      expect(Buffer.concat(out).equals(compressSync(big, c)), c.type).toBe(true);
+    }
+  });
+
+  it('refuses to advance past the room it gave', async () => {
+    const compressor = new ParallelCompressor(zstd1, { workers: 1, sink: () => undefined });
+    const room = await compressor.space();
+    expect(() => compressor.advance(room.length + 1)).toThrow(RangeError);
+    await compressor.abandon();
   });
 
   it('an input of exactly N blocks streams as it compresses in memory', async () => {
