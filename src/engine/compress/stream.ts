@@ -143,22 +143,3 @@ export class ParallelCompressor {
     this.#free.push(r.buf);
   }
 }
-
-/** `source` compressed, as a stream of output chunks (each its own buffer). */
-export async function* compressStream(source: AsyncIterable<Uint8Array>, c: Compression, opts: StreamOptions = {}): AsyncGenerator<Uint8Array> {
-  const ready: Uint8Array[] = [];
-  // The output is a view of a reused block buffer: a copy keeps each chunk its own.
-  const compressor = new ParallelCompressor(c, { ...opts, sink: (out) => void ready.push(out.slice()) });
-  let completed = false;
-  try {
-    for await (const chunk of source) {
-      await compressor.write(chunk);
-      yield* ready.splice(0);
-    }
-    await compressor.end();
-    yield* ready.splice(0);
-    completed = true;
-  } finally {
-    if (!completed) await compressor.abandon();
-  }
-}

@@ -6,7 +6,7 @@ import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_BYTES } from '../../../src/engine/compress/block.js';
 import { crc32Combine } from '../../../src/engine/compress/crc32.js';
-import { compressionOf, compressStream, compressSync, ParallelCompressor, type Compression } from '../../../src/engine/compress/index.js';
+import { compressionOf, compressSync, ParallelCompressor, type Compression } from '../../../src/engine/compress/index.js';
 
 /** Compressible but not trivial: text runs mixed with pseudo-random bytes, fixed seed. */
 function sample(length: number, seed = 1): Buffer {
@@ -19,13 +19,13 @@ function sample(length: number, seed = 1): Buffer {
   return b;
 }
 
-async function* chunks(data: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let off = 0; off < data.length; off += size) yield data.subarray(off, off + size);
-}
-
+/** `data` through the parallel compressor, written in `chunk`-byte pieces. */
 async function streamed(data: Buffer, c: Compression, workers: number, chunk = 64 << 10): Promise<Buffer> {
-  const out: Uint8Array[] = [];
-  for await (const part of compressStream(chunks(data, chunk), c, { workers })) out.push(part);
+  const out: Buffer[] = [];
+  // The sink's bytes are views of reused block buffers: each is copied.
+  const compressor = new ParallelCompressor(c, { workers, sink: (b) => void out.push(Buffer.from(b)) });
+  for (let off = 0; off < data.length; off += chunk) await compressor.write(data.subarray(off, off + chunk));
+  await compressor.end();
   return Buffer.concat(out);
 }
 
