@@ -186,7 +186,6 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
   const { createHash } = nodeCrypto();
   const { rename, rm, stat } = nodeFsPromises();
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
-  const diffHash = createHash('sha256');
   // Uncompressed, the blob is the tar: one hash names both.
   const blobHash = compression.type === 'uncompressed' ? undefined : createHash('sha256');
   let size = 0;
@@ -196,7 +195,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
   const compressor = new ParallelCompressor(compression, {
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onInput: (data) => void diffHash.update(data),
+    digestInput: true,
     sink: async (out) => {
       blobHash?.update(out);
       size += out.length;
@@ -204,9 +203,10 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     },
   });
   try {
+    let diffHex: string | undefined;
     try {
       await feed(compressor);
-      await compressor.end();
+      diffHex = await compressor.end();
     } catch (e) {
       await compressor.abandon();
       throw e;
@@ -214,7 +214,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     if (opts.durable ?? true) fsyncSync(fd);
     closeSync(fd);
     fdOpen = false;
-    const diffHex = diffHash.digest('hex');
+    if (diffHex === undefined) throw new Error('the layer compressor returned no diff ID');
     const hex = blobHash ? blobHash.digest('hex') : diffHex;
     const path = join(opts.blobsDir, hex);
     const onDisk = (await stat(tmp)).size;

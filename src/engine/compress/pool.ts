@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DICT_BYTES, makeBlockCompressor, type BlockResult } from './block.js';
+import { closeHashThread } from './hash-thread.js';
 
 /** Past a handful of workers, memory grows (an isolate each) and a 2-core CI machine gains nothing. */
 const MAX_DEFAULT_WORKERS = 8;
@@ -12,23 +13,24 @@ export function defaultWorkers(): number {
 }
 
 /**
- * A block on its way to a worker: one ArrayBuffer of DICT_BYTES + BLOCK_BYTES holding the dictionary
- * (right-aligned before DICT_BYTES) and the data (from DICT_BYTES). It is transferred there and back
- * and reused, and each output is transferred to the main thread: a worker keeps no garbage, whose
- * external memory would otherwise wait for a GC its small heap seldom runs.
+ * A block on its way to a worker: `buf`, a SharedArrayBuffer of DICT_BYTES + BLOCK_BYTES holding the
+ * dictionary (right-aligned before DICT_BYTES) and the data (from DICT_BYTES), read in place (the
+ * input hashing thread reads it too); and `out`, room for the output, transferred there and back and
+ * reused. A worker keeps no garbage but the binding's own (see below), and the main thread none.
  */
 export interface PoolJob {
   type: 'gzip' | 'zstd';
   level: number;
-  buf: ArrayBuffer;
+  buf: SharedArrayBuffer;
+  out: ArrayBuffer;
   dictLen: number;
   dataLen: number;
   last: boolean;
 }
 
 export interface PoolResult extends BlockResult {
-  /** The job's buffer, back for reuse once `out` (most often a view of it) has been consumed. */
-  buf: ArrayBuffer;
+  /** The job's output room, back for reuse once `out` (most often a view of it) has been consumed. */
+  outBuf: ArrayBuffer;
 }
 
 // The worker runs the same block compressor as the main thread, from its source text: the bundle is
@@ -45,24 +47,23 @@ const DICT = ${DICT_BYTES};
 require('node:v8').setFlagsFromString('--expose-gc');
 const collect = require('node:vm').runInNewContext('gc');
 parentPort.on('message', (job) => {
-  const { buf } = job;
+  const { buf, out } = job;
   let r;
   try {
     r = compress({ type: job.type, level: job.level, last: job.last, dict: new Uint8Array(buf, DICT - job.dictLen, job.dictLen), data: new Uint8Array(buf, DICT, job.dataLen) });
   } catch (e) {
-    parentPort.postMessage({ error: String((e && e.message) || e), buf }, [buf]);
+    parentPort.postMessage({ error: String((e && e.message) || e), out }, [out]);
     return;
   }
-  // The output goes back in the job's own buffer, whose input is spent (the next block's dictionary
-  // was copied before it was sent): the main thread then holds no per-block garbage, only the
-  // buffers it reuses. (An output past the buffer, which the compressors' bounds rule out, is
+  // The output goes back in the job's output room: the main thread then holds no per-block garbage,
+  // only the buffers it reuses. (An output past the room, which the compressors' bounds rule out, is
   // sent in a copy.) The binding's buffer stays here, for the minor GC below.
-  if (r.out.length <= buf.byteLength) {
-    new Uint8Array(buf).set(r.out);
-    parentPort.postMessage({ outLen: r.out.length, crc: r.crc, buf }, [buf]);
+  if (r.out.length <= out.byteLength) {
+    new Uint8Array(out).set(r.out);
+    parentPort.postMessage({ outLen: r.out.length, crc: r.crc, out }, [out]);
   } else {
     const own = new Uint8Array(r.out);
-    parentPort.postMessage({ out: own, crc: r.crc, buf }, [own.buffer, buf]);
+    parentPort.postMessage({ big: own, crc: r.crc, out }, [own.buffer, out]);
   }
   collect({ type: 'minor' });
 });
@@ -90,14 +91,14 @@ export class BlockPool {
       // Idle workers do not keep the process alive; a busy one does (see #next).
       worker.unref();
       const slot: Slot = { worker, current: undefined };
-      worker.on('message', (m: { out?: Uint8Array; outLen?: number; crc?: number; error?: string; buf: ArrayBuffer }) => {
+      worker.on('message', (m: { big?: Uint8Array; outLen?: number; crc?: number; error?: string; out: ArrayBuffer }) => {
         const p = slot.current;
         // A pool that failed or closed has already settled its jobs.
         if (!p) return;
         slot.current = undefined;
         slot.worker.unref();
         if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
-        else p.resolve({ out: m.out ?? new Uint8Array(m.buf, 0, m.outLen), crc: m.crc!, buf: m.buf });
+        else p.resolve({ out: m.big ?? new Uint8Array(m.out, 0, m.outLen), crc: m.crc!, outBuf: m.out });
         this.#next(slot);
       });
       worker.on('error', (e) => this.#fail(e));
@@ -108,7 +109,7 @@ export class BlockPool {
     }
   }
 
-  /** Compresses `job`; its buffer is transferred, and comes back in the result. */
+  /** Compresses `job`; its output room is transferred, and comes back in the result. */
   run(job: PoolJob): Promise<PoolResult> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
@@ -123,7 +124,7 @@ export class BlockPool {
     if (!p) return;
     slot.current = p;
     slot.worker.ref();
-    slot.worker.postMessage(p.job, [p.job.buf]);
+    slot.worker.postMessage(p.job, [p.job.out]);
   }
 
   get failed(): boolean {
@@ -170,5 +171,5 @@ export function sharedPool(workers: number, zstdPath: string | undefined): Block
 export async function closeSharedPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
-  await Promise.all(all.map((p) => p.close()));
+  await Promise.all([...all.map((p) => p.close()), closeHashThread()]);
 }

@@ -3,14 +3,18 @@
 // each primed with the previous 32 KiB, as pigz does; zstd: one frame per block). The bytes equal
 // compressSync's for the same input, whatever the number of workers.
 // Memory stays bounded: at most `2 × workers` blocks are in flight, and no more input is taken
-// while they are. The caller fills the block buffers in place (space/advance), so a file read
-// lands in the buffer the worker compresses: no per-read buffers, no copy.
+// while they are; a block returns to use once both its compression and its hashing (digestInput)
+// are done. The caller fills the block buffers in place (space/advance), so a file read lands in
+// the buffer the worker compresses and the hash thread reads: no per-read buffers, no copy.
 import { BLOCK_BYTES, DICT_BYTES } from './block.js';
 import { crc32Combine } from './crc32.js';
 import { gzipHeader, gzipTrailer } from './gzip-frame.js';
 import { defaultWorkers, sharedPool, type BlockPool, type PoolResult } from './pool.js';
 import type { Compression } from './spec.js';
 import { requireZstd } from './zstd-binding.js';
+import { InputHasher } from './hash-thread.js';
+import { nodeCrypto } from '../../builtins.js';
+import type { Hash } from 'node:crypto';
 
 export interface StreamOptions {
   /** Worker threads (default: the cores, at most 8). The output does not depend on it. */
@@ -21,12 +25,20 @@ export interface StreamOptions {
 export interface CompressorOptions extends StreamOptions {
   /**
    * Takes the output, in order; awaited before more is produced. The bytes it gets are reused once
-   * its promise resolves (they are views of the block buffers).
+   * its promise resolves (they are views of the compressor's buffers).
    */
   sink: (out: Uint8Array) => void | Promise<void>;
-  /** Sees the input block by block, in order, before it is compressed: where the diff ID is hashed. */
-  onInput?: (data: Uint8Array) => void;
+  /** Take the SHA-256 of the input (a layer's diff ID): `end` returns it. */
+  digestInput?: boolean;
 }
+
+interface Block {
+  buf: SharedArrayBuffer;
+  view: Uint8Array;
+}
+
+// Output room per job: a block's worth, which bounds either format's output for one block.
+const OUT_BYTES = DICT_BYTES + BLOCK_BYTES;
 
 /**
  * The parallel compressor of one stream. Feed it with `write`, or fill `space()` in place and
@@ -37,15 +49,24 @@ export class ParallelCompressor {
   readonly #opts: CompressorOptions;
   readonly #pool: BlockPool | undefined;
   readonly #maxInFlight: number;
-  readonly #inFlight: { result: Promise<PoolResult>; length: number }[] = [];
-  // Block buffers back from the workers, reused: at most maxInFlight + 1 exist.
-  readonly #free: ArrayBuffer[] = [];
-  #block: Uint8Array;
+  // Blocks at most: those in flight, the one being filled, and a few the hash thread still reads.
+  readonly #maxBlocks: number;
+  readonly #inFlight: { result: Promise<PoolResult>; length: number; block: Block; hashed: Promise<void> }[] = [];
+  readonly #free: Block[] = [];
+  readonly #freeOut: ArrayBuffer[] = [];
+  // Blocks compressed and written out whose hashing is not done yet: each frees its block when it is.
+  readonly #unhashed: Promise<void>[] = [];
+  #blocks = 0;
+  #block: Block;
   #fill = 0;
   #dictLen = 0;
   #crc = 0;
   #total = 0;
   #headerDue: boolean;
+  // Where the input's digest is taken: on the hash thread beside the workers, or here when the
+  // stream is passed through (no workers to keep fed).
+  readonly #hasher: InputHasher | undefined;
+  readonly #localHash: Hash | undefined;
 
   constructor(c: Compression, opts: CompressorOptions) {
     this.#c = c;
@@ -53,12 +74,25 @@ export class ParallelCompressor {
     const workers = opts.workers ?? defaultWorkers();
     this.#pool = c.type === 'uncompressed' ? undefined : sharedPool(workers, c.type === 'zstd' ? requireZstd() : undefined);
     this.#maxInFlight = 2 * workers;
-    this.#block = this.#newBlock();
+    this.#maxBlocks = this.#maxInFlight + 2;
+    if (opts.digestInput) {
+      if (this.#pool) this.#hasher = new InputHasher();
+      else this.#localHash = nodeCrypto().createHash('sha256');
+    }
+    this.#block = this.#makeBlock();
     this.#headerDue = c.type === 'gzip';
   }
 
-  #newBlock(): Uint8Array {
-    return new Uint8Array(this.#free.pop() ?? new ArrayBuffer(DICT_BYTES + BLOCK_BYTES));
+  #makeBlock(): Block {
+    this.#blocks++;
+    const buf = new SharedArrayBuffer(DICT_BYTES + BLOCK_BYTES);
+    return { buf, view: new Uint8Array(buf) };
+  }
+
+  /** A free block; past the cap, one the hash thread is done with. */
+  async #nextBlock(): Promise<Block> {
+    while (this.#free.length === 0 && this.#blocks >= this.#maxBlocks && this.#unhashed.length > 0) await this.#unhashed.shift();
+    return this.#free.pop() ?? this.#makeBlock();
   }
 
   /** Free room in the current block (never empty): put bytes at its start, then `advance`. */
@@ -67,7 +101,7 @@ export class ParallelCompressor {
     await this.#header();
     // A full block is sent once more input shows it is not the last (gzip ends the last one apart).
     if (this.#fill === BLOCK_BYTES) await this.#flush(false);
-    return this.#block.subarray(DICT_BYTES + this.#fill);
+    return this.#block.view.subarray(DICT_BYTES + this.#fill);
   }
 
   /** `n` bytes were put at the start of the last `space()`. */
@@ -87,17 +121,24 @@ export class ParallelCompressor {
     }
   }
 
-  /** Sends the last block, waits for every output, and ends the stream's format. */
-  async end(): Promise<void> {
+  /**
+   * Sends the last block, waits for every output, and ends the stream's format. Returns the hex
+   * SHA-256 of the input when `digestInput` was asked for.
+   */
+  async end(): Promise<string | undefined> {
     this.#opts.signal?.throwIfAborted();
     await this.#header();
     await this.#flush(true);
     while (this.#inFlight.length > 0) await this.#take();
     if (this.#c.type === 'gzip') await this.#opts.sink(gzipTrailer(this.#crc, this.#total));
+    await Promise.all(this.#unhashed.splice(0));
+    if (this.#hasher) return this.#hasher.digest();
+    return this.#localHash?.digest('hex');
   }
 
   /** Stops the workers that hold this stream's blocks rather than let an exiting build wait for them. */
   async abandon(): Promise<void> {
+    this.#hasher?.abandon();
     if (!this.#pool) return;
     this.#pool.forget();
     await this.#pool.close();
@@ -110,23 +151,28 @@ export class ParallelCompressor {
   }
 
   async #flush(last: boolean): Promise<void> {
-    const data = this.#block.subarray(DICT_BYTES, DICT_BYTES + this.#fill);
-    this.#opts.onInput?.(data);
+    const block = this.#block;
+    const data = block.view.subarray(DICT_BYTES, DICT_BYTES + this.#fill);
     if (!this.#pool || this.#c.type === 'uncompressed') {
-      // Passed through: the block is written out and filled again.
+      // Passed through: the block is hashed, written out and filled again.
+      this.#localHash?.update(data);
       if (data.length > 0) await this.#opts.sink(data);
       this.#fill = 0;
       return;
     }
     const type = this.#c.type;
-    const next = this.#newBlock();
-    // The next block's dictionary: the last 32 KiB of this one's data, copied before it is sent.
+    const hashed = this.#hasher ? this.#hasher.update(block.buf, DICT_BYTES, this.#fill) : Promise.resolve();
+    // Unhandled until awaited once the block is written out; a failure is seen there.
+    hashed.catch(() => undefined);
+    const next = await this.#nextBlock();
+    // The next block's dictionary: the last 32 KiB of this one's data.
     const keep = type === 'gzip' ? Math.min(DICT_BYTES, this.#fill) : 0;
-    next.set(this.#block.subarray(DICT_BYTES + this.#fill - keep, DICT_BYTES + this.#fill), DICT_BYTES - keep);
-    const result = this.#pool.run({ type, level: this.#c.level, buf: this.#block.buffer as ArrayBuffer, dictLen: this.#dictLen, dataLen: this.#fill, last });
+    next.view.set(block.view.subarray(DICT_BYTES + this.#fill - keep, DICT_BYTES + this.#fill), DICT_BYTES - keep);
+    const out = this.#freeOut.pop() ?? new ArrayBuffer(OUT_BYTES);
+    const result = this.#pool.run({ type, level: this.#c.level, buf: block.buf, out, dictLen: this.#dictLen, dataLen: this.#fill, last });
     // Unhandled until awaited in order; a failure is seen there.
     result.catch(() => undefined);
-    this.#inFlight.push({ result, length: this.#fill });
+    this.#inFlight.push({ result, length: this.#fill, block, hashed });
     this.#block = next;
     this.#dictLen = keep;
     this.#fill = 0;
@@ -134,12 +180,17 @@ export class ParallelCompressor {
   }
 
   async #take(): Promise<void> {
-    const { result, length } = this.#inFlight.shift()!;
+    const { result, length, block, hashed } = this.#inFlight.shift()!;
     const r = await result;
     this.#crc = crc32Combine(this.#crc, r.crc, length);
     this.#total += length;
     await this.#opts.sink(r.out);
-    // The output is most often a view of the block's buffer: reused only once written out.
-    this.#free.push(r.buf);
+    // The output is most often a view of the output room: reused only once written out.
+    this.#freeOut.push(r.outBuf);
+    // The block is free once both its compression and its hashing are done.
+    const freed = hashed.then(() => void this.#free.push(block));
+    freed.catch(() => undefined);
+    this.#unhashed.push(freed);
+    while (this.#unhashed.length > this.#maxBlocks) await this.#unhashed.shift();
   }
 }

@@ -1,6 +1,7 @@
 // Layer compression: the parallel block format reads back with standard decoders and its bytes do not
 // depend on the number of workers or on the in-memory/streamed path.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +115,25 @@ describe('parallel stream', () => {
     const room = await compressor.space();
     expect(() => compressor.advance(room.length + 1)).toThrow(RangeError);
     await compressor.abandon();
+  });
+
+  it('end returns the SHA-256 of the input, hashed beside the workers, for every compression and worker count', async () => {
+    // Many more blocks than the compressor holds at once, so blocks are reused while others are hashed.
+    const long = sample(20 * BLOCK_BYTES + 777, 6);
+    const want = createHash('sha256').update(long).digest('hex');
+    for (const [c, workers] of [[gzip1, 1], [zstd1, 4], [compressionOf('uncompressed'), 2]] as const) {
+      const out: Buffer[] = [];
+      const compressor = new ParallelCompressor(c, { workers, digestInput: true, sink: (b) => void out.push(Buffer.from(b)) });
+      for (let off = 0; off < long.length; off += 300_001) await compressor.write(long.subarray(off, off + 300_001));
+      expect(await compressor.end(), `${c.type} on ${workers}`).toBe(want);
+      expect(Buffer.concat(out).equals(compressSync(long, c)), c.type).toBe(true);
+    }
+  });
+
+  it('end returns no digest unless asked for one', async () => {
+    const compressor = new ParallelCompressor(zstd1, { workers: 1, sink: () => undefined });
+    await compressor.write(sample(BLOCK_BYTES + 1, 7));
+    expect(await compressor.end()).toBeUndefined();
   });
 
   it('an input of exactly N blocks streams as it compresses in memory', async () => {
