@@ -1,7 +1,7 @@
 // The SHA-256 of a stream's input (a layer's diff ID), taken on a thread of its own. A SHA-256 pass
 // is sequential and cannot be split across the compression workers; on the main thread it stood
-// between reading one block and sending the next, so the workers waited on it. Here the main thread
-// only reads and dispatches. Blocks are SharedArrayBuffers, read in place: the caller must not
+// between reading one block and sending the next, so the workers waited on it. Off it, the main
+// thread reads, dispatches and writes (hashing only the smaller compressed output). Blocks are SharedArrayBuffers, read in place: the caller must not
 // reuse a block until its `update` has resolved.
 import { Worker } from 'node:worker_threads';
 
