@@ -71,6 +71,9 @@ class HashThread {
 
   async close(): Promise<void> {
     this.#fail(new Error('the input hashing thread was stopped'));
+    // An idle thread is unref'd: without this, nothing would keep the process alive until its exit
+    // event, and an interrupted build could end with exit code 0 before reporting the interruption.
+    this.#worker.ref();
     await this.#worker.terminate();
   }
 }

@@ -146,7 +146,13 @@ export class BlockPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    // Idle workers are unref'd; each is ref'd again so its exit is waited for (see HashThread.close).
+    await Promise.all(
+      this.#slots.map((s) => {
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
   }
 }
 
