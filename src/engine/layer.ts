@@ -195,7 +195,6 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
   const compressor = new ParallelCompressor(compression, {
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    digestInput: true,
     sink: async (out) => {
       blobHash?.update(out);
       size += out.length;
@@ -203,7 +202,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     },
   });
   try {
-    let diffHex: string | undefined;
+    let diffHex: string;
     try {
       await feed(compressor);
       diffHex = await compressor.end();
@@ -214,7 +213,6 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     if (opts.durable ?? true) fsyncSync(fd);
     closeSync(fd);
     fdOpen = false;
-    if (diffHex === undefined) throw new Error('the layer compressor returned no diff ID');
     const hex = blobHash ? blobHash.digest('hex') : diffHex;
     const path = join(opts.blobsDir, hex);
     const onDisk = (await stat(tmp)).size;

@@ -3,8 +3,8 @@
 // each primed with the previous 32 KiB, as pigz does; zstd: one frame per block). The bytes equal
 // compressSync's for the same input, whatever the number of workers.
 // Memory stays bounded: at most `2 × workers` blocks are in flight, and no more input is taken
-// while they are; a block returns to use once both its compression and its hashing (digestInput)
-// are done. The caller fills the block buffers in place (space/advance), so a file read lands in
+// while they are; a block returns to use once both its compression and its hashing (the input's
+// SHA-256, a layer's diff ID) are done. The caller fills the block buffers in place (space/advance), so a file read lands in
 // the buffer the worker compresses and the hash thread reads: no per-read buffers, no copy.
 import { BLOCK_BYTES, DICT_BYTES } from './block.js';
 import { crc32Combine } from './crc32.js';
@@ -28,8 +28,6 @@ export interface CompressorOptions extends StreamOptions {
    * its promise resolves (they are views of the compressor's buffers).
    */
   sink: (out: Uint8Array) => void | Promise<void>;
-  /** Take the SHA-256 of the input (a layer's diff ID): `end` returns it. */
-  digestInput?: boolean;
 }
 
 interface Block {
@@ -65,8 +63,7 @@ export class ParallelCompressor {
   #headerDue: boolean;
   // Where the input's digest is taken: on the hash thread beside the workers, or here when the
   // stream is passed through (no workers to keep fed).
-  readonly #hasher: InputHasher | undefined;
-  readonly #localHash: Hash | undefined;
+  readonly #hasher: { on: 'thread'; hash: InputHasher } | { on: 'here'; hash: Hash };
 
   constructor(c: Compression, opts: CompressorOptions) {
     this.#c = c;
@@ -75,10 +72,7 @@ export class ParallelCompressor {
     this.#pool = c.type === 'uncompressed' ? undefined : sharedPool(workers, c.type === 'zstd' ? requireZstd() : undefined);
     this.#maxInFlight = 2 * workers;
     this.#maxBlocks = this.#maxInFlight + 2;
-    if (opts.digestInput) {
-      if (this.#pool) this.#hasher = new InputHasher();
-      else this.#localHash = nodeCrypto().createHash('sha256');
-    }
+    this.#hasher = this.#pool ? { on: 'thread', hash: new InputHasher() } : { on: 'here', hash: nodeCrypto().createHash('sha256') };
     this.#block = this.#makeBlock();
     this.#headerDue = c.type === 'gzip';
   }
@@ -123,22 +117,22 @@ export class ParallelCompressor {
 
   /**
    * Sends the last block, waits for every output, and ends the stream's format. Returns the hex
-   * SHA-256 of the input when `digestInput` was asked for.
+   * SHA-256 of the input.
    */
-  async end(): Promise<string | undefined> {
+  async end(): Promise<string> {
     this.#opts.signal?.throwIfAborted();
     await this.#header();
     await this.#flush(true);
     while (this.#inFlight.length > 0) await this.#take();
     if (this.#c.type === 'gzip') await this.#opts.sink(gzipTrailer(this.#crc, this.#total));
     await Promise.all(this.#unhashed.splice(0));
-    if (this.#hasher) return this.#hasher.digest();
-    return this.#localHash?.digest('hex');
+    const h = this.#hasher;
+    return h.on === 'thread' ? h.hash.digest() : h.hash.digest('hex');
   }
 
   /** Stops the workers that hold this stream's blocks rather than let an exiting build wait for them. */
   async abandon(): Promise<void> {
-    this.#hasher?.abandon();
+    if (this.#hasher.on === 'thread') this.#hasher.hash.abandon();
     if (!this.#pool) return;
     this.#pool.forget();
     await this.#pool.close();
@@ -153,15 +147,16 @@ export class ParallelCompressor {
   async #flush(last: boolean): Promise<void> {
     const block = this.#block;
     const data = block.view.subarray(DICT_BYTES, DICT_BYTES + this.#fill);
-    if (!this.#pool || this.#c.type === 'uncompressed') {
-      // Passed through: the block is hashed, written out and filled again.
-      this.#localHash?.update(data);
+    const h = this.#hasher;
+    if (h.on === 'here' || !this.#pool || this.#c.type === 'uncompressed') {
+      // Passed through (no workers): the block is hashed, written out and filled again.
+      if (h.on === 'here') h.hash.update(data);
       if (data.length > 0) await this.#opts.sink(data);
       this.#fill = 0;
       return;
     }
     const type = this.#c.type;
-    const hashed = this.#hasher ? this.#hasher.update(block.buf, DICT_BYTES, this.#fill) : Promise.resolve();
+    const hashed = h.hash.update(block.buf, DICT_BYTES, this.#fill);
     // Unhandled until awaited once the block is written out; a failure is seen there.
     hashed.catch(() => undefined);
     const next = await this.#nextBlock();
