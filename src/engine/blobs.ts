@@ -1,9 +1,11 @@
 // The blob store of one export: layers, configs and manifests by digest, written durably into a
-// layout's blobs dir, or (for an archive) kept where they are until the tar is written.
+// layout's blobs dir, or (for an archive) written into the tar as they are made.
 import { closeSync, constants, copyFile, fsyncSync, linkSync, lstatSync, mkdir, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { sha256Digest } from '../sha256.js';
+import { layoutBlobPath } from '../oci/layout.js';
+import type { ArchiveWriter } from './archive-writer.js';
 import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer } from './layer.js';
 import { DEFAULT_COMPRESSION, layerMediaType } from './compress/index.js';
 import { consultCache, entryKey, recordInputs, type CacheOutcome, type LayerCacheOptions } from './layer-cache.js';
@@ -56,11 +58,11 @@ export function exists(p: string): boolean {
   }
 }
 
-/** An archive keeps small new layers in memory up to this many bytes in all; more go to its staging dir. */
-const ARCHIVE_MEMORY_BYTES = 16 << 20;
-
-/** Where a blob's bytes are: a file, or (archives only) memory. */
-export type BlobSource = { readonly path: string } | { readonly data: Buffer };
+/**
+ * Where a blob's bytes are: a file, or (archives only) in the tar and nowhere else. Every blob of an
+ * archive is in its tar; a `path` there is a staged copy the layer cache can link.
+ */
+export type BlobSource = { readonly path: string } | { readonly archived: true };
 
 /** A layer as the manifest and config see it (its bytes are in the BlobSet). */
 export type ExportedLayer = Pick<LayerBlob, 'mediaType' | 'digest' | 'diffID' | 'size'>;
@@ -72,22 +74,24 @@ export type NewLayer = ExportedLayer & { cache?: CacheOutcome };
  * The blobs of one export, by digest.
  * - `layout`: every blob is a file in `dir`, synced before it is named (base blobs are copied in);
  *   `added` lists the ones this export created, for removal if it fails.
- * - `archive`: the tar is the only output, so blobs stay where they are: base blobs in the cache,
- *   small new layers and the JSON blobs in memory, large layers in `dir` (made on first use, not
- *   synced: the caller deletes it once the synced archive is written).
+ * - `archive`: each blob goes into the tar as it is added, in that order (base blobs copied from
+ *   the cache, large new layers as they are compressed). A large layer also lands in `dir` (made on
+ *   first use, not synced) for the layer cache to link; the caller deletes `dir` afterwards.
  */
 export class BlobSet {
   readonly blobs = new Map<string, BlobSource>();
   readonly added: string[] = [];
+  readonly kind: 'layout' | 'archive';
+  readonly #archive: ArchiveWriter | undefined;
   #dirMade: boolean;
-  /** Bytes of new layers an archive holds in memory. */
-  #memoryBytes = 0;
 
   constructor(
     readonly dir: string,
-    readonly kind: 'layout' | 'archive',
+    target: 'layout' | ArchiveWriter,
   ) {
-    this.#dirMade = kind === 'layout';
+    this.kind = target === 'layout' ? 'layout' : 'archive';
+    this.#archive = target === 'layout' ? undefined : target;
+    this.#dirMade = target === 'layout';
   }
 
   async #makeDir(): Promise<void> {
@@ -102,11 +106,12 @@ export class BlobSet {
   }
 
   addBytes(desc: Descriptor, data: Buffer): void {
-    if (this.kind === 'archive') {
-      this.blobs.set(desc.digest, { data });
+    if (this.blobs.has(desc.digest)) return;
+    if (this.#archive) {
+      this.#archive.addBytes(layoutBlobPath(desc.digest), data);
+      this.blobs.set(desc.digest, { archived: true });
       return;
     }
-    if (this.blobs.has(desc.digest)) return;
     const { path, added } = putBlob(this.dir, desc.digest, data);
     if (added) this.added.push(path);
     this.blobs.set(desc.digest, { path });
@@ -114,8 +119,13 @@ export class BlobSet {
 
   async addFile(blob: LayerBlob): Promise<void> {
     if (this.blobs.has(blob.digest)) return;
+    if (this.#archive) {
+      await this.#archive.addFile(layoutBlobPath(blob.digest), blob.path, blob.size, `blob ${blob.path} changed while the archive was written`);
+      this.blobs.set(blob.digest, { archived: true });
+      return;
+    }
     const path = join(this.dir, blob.digest.slice('sha256:'.length));
-    if (blob.path === path || this.kind === 'archive') {
+    if (blob.path === path) {
       this.blobs.set(blob.digest, { path: blob.path });
       return;
     }
@@ -143,6 +153,10 @@ export class BlobSet {
     }
     await this.#makeDir();
     const out = await recompressBlob(blob, c, { blobsDir: this.dir, durable: this.kind === 'layout', ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (this.#archive) {
+      await this.addFile(out);
+      return out;
+    }
     if (!out.reused && !this.blobs.has(out.digest)) this.added.push(out.path);
     this.blobs.set(out.digest, { path: out.path });
     return out;
@@ -194,11 +208,21 @@ export class BlobSet {
 
   /**
    * Puts a cache blob into the output: a hard link (same filesystem), else a reflink or copy for a
-   * layout; an archive reads it where it is (pinned by a link in its staging dir when it can be).
-   * False when the blob vanished meanwhile (a concurrent prune): the caller packs the layer.
+   * layout; an archive copies it in. False when the blob vanished meanwhile (a concurrent prune):
+   * the caller packs the layer.
    */
-  async #addCached(hit: { path: string; digest: string }): Promise<boolean> {
+  async #addCached(hit: { path: string; digest: string; size: number }): Promise<boolean> {
     if (this.blobs.has(hit.digest)) return true;
+    if (this.#archive) {
+      try {
+        await this.#archive.addFile(layoutBlobPath(hit.digest), hit.path, hit.size, `layer cache blob ${hit.path} changed while the archive was written`);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw e;
+      }
+      this.blobs.set(hit.digest, { archived: true });
+      return true;
+    }
     await this.#makeDir();
     const path = join(this.dir, hit.digest.slice('sha256:'.length));
     if (exists(path)) {
@@ -211,10 +235,6 @@ export class BlobSet {
         linkSync(hit.path, tmp);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        if (this.kind === 'archive') {
-          this.blobs.set(hit.digest, { path: hit.path });
-          return true;
-        }
         await copyBlob(hit.path, tmp);
         syncPath(tmp, 'r+');
       }
@@ -224,7 +244,7 @@ export class BlobSet {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    if (this.kind === 'layout') this.added.push(path);
+    this.added.push(path);
     this.blobs.set(hit.digest, { path });
     return true;
   }
@@ -237,28 +257,33 @@ export class BlobSet {
       compression,
       ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
     };
-    if (this.kind === 'archive' && !onDisk && layerContentBytes(entries) <= limit) {
+    if (this.#archive && !onDisk && layerContentBytes(entries) <= limit) {
       const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
-      const layer = { mediaType: layerMediaType(compression.type), digest, diffID, size: blob.length };
-      if (this.blobs.has(digest)) return layer;
-      if (this.#memoryBytes + blob.length <= ARCHIVE_MEMORY_BYTES) {
-        this.#memoryBytes += blob.length;
-        this.blobs.set(digest, { data: blob });
-        return layer;
-      }
-      // Many small layers: past the memory budget they wait on disk like large ones.
-      await this.#makeDir();
-      this.blobs.set(digest, { path: putBlob(this.dir, digest, blob, false).path });
-      return layer;
+      this.addBytes({ mediaType: layerMediaType(compression.type), digest, size: blob.length }, blob);
+      return { mediaType: layerMediaType(compression.type), digest, diffID, size: blob.length };
     }
     await this.#makeDir();
-    const blob = await writeLayer(entries, {
-      blobsDir: this.dir,
-      ...layerOpts,
-      inMemoryBytes: limit,
-      durable: this.kind === 'layout',
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    // An archive takes the compressed bytes as they come; the file in `dir` is for the layer cache.
+    const entry = this.#archive?.stream();
+    let blob;
+    try {
+      blob = await writeLayer(entries, {
+        blobsDir: this.dir,
+        ...layerOpts,
+        inMemoryBytes: limit,
+        durable: this.kind === 'layout',
+        ...(entry ? { copyTo: entry } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (e) {
+      entry?.discard();
+      throw e;
+    }
+    if (this.blobs.has(blob.digest)) {
+      entry?.discard();
+      return blob;
+    }
+    entry?.commit(layoutBlobPath(blob.digest));
     if (!blob.reused) this.added.push(blob.path);
     this.blobs.set(blob.digest, { path: blob.path });
     return blob;

@@ -7,6 +7,7 @@ import { nodeCrypto, nodeFsPromises } from '../builtins.js';
 import { compressSync, DEFAULT_COMPRESSION, layerMediaType, ParallelCompressor, type Compression } from './compress/index.js';
 import { sha256Digest } from '../sha256.js';
 import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, writeParts, type TarHeader, type TarPart, type TarSink } from './tar.js';
+import type { ByteSink } from './archive-writer.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
 
 /** gzip level 1 by default: see DEFAULT_LEVELS in compress/spec.ts. */
@@ -32,6 +33,8 @@ export interface LayerWriteOptions {
    * are deleted once the archive, which is synced, is written.
    */
   durable?: boolean;
+  /** Also gets the blob's bytes, in order, as they are written (an archive being written). */
+  copyTo?: ByteSink;
   signal?: AbortSignal;
 }
 
@@ -155,10 +158,10 @@ export function putBlob(dir: string, digest: string, data: Uint8Array, durable =
   return { path, added: true };
 }
 
-function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): WrittenLayer {
+function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): { layer: WrittenLayer; blob: Buffer } {
   const { blob, digest, diffID } = buildLayerBytes(entries, opts);
   const { path, added } = putBlob(opts.blobsDir, digest, blob, opts.durable ?? true);
-  return { path, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type), digest, diffID, size: blob.length, reused: !added };
+  return { layer: { path, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type), digest, diffID, size: blob.length, reused: !added }, blob };
 }
 
 /** What writeCompressedStream wrote: the blob's name and digests. */
@@ -189,6 +192,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
   // Uncompressed, the blob is the tar: one hash names both.
   const blobHash = compression.type === 'uncompressed' ? undefined : createHash('sha256');
   let size = 0;
+  const copyTo = opts.copyTo;
   const tmp = tempName(opts.blobsDir, 'layer');
   const fd = openSync(tmp, 'wx', 0o644);
   let fdOpen = true;
@@ -198,7 +202,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     sink: async (out) => {
       blobHash?.update(out);
       size += out.length;
-      await writeAll(fd, out);
+      await (copyTo ? Promise.all([writeAll(fd, out), copyTo.write(out)]) : writeAll(fd, out));
     },
   });
   try {
@@ -237,6 +241,10 @@ async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWri
 /** Writes `entries` as a layer blob into `opts.blobsDir`. */
 export async function writeLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
   opts.signal?.throwIfAborted();
-  if (layerContentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) return writeSmallLayer(entries, opts);
+  if (layerContentBytes(entries) <= (opts.inMemoryBytes ?? SMALL_LAYER_BYTES)) {
+    const { layer, blob } = writeSmallLayer(entries, opts);
+    await opts.copyTo?.write(blob);
+    return layer;
+  }
   return writeStreamedLayer(entries, opts);
 }

@@ -4,19 +4,18 @@
 // a failure or an abort (SIGINT/SIGTERM through `signal`) removes what was staged.
 // Small steps use synchronous fs calls: an export is a handful of them, and each async one costs a
 // thread-pool round trip (and node:fs/promises its load time). Copies of base blobs stay async.
-import { createWriteStream, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LAYOUT_INDEX_FILE, LAYOUT_MARKER, LAYOUT_MARKER_FILE, REF_NAME_ANNOTATION, layoutBlobPath } from '../oci/layout.js';
 import { formatReference, isReferenceError, parseReference, withDefaultTag } from '../oci/reference.js';
 import { MediaType, type Descriptor, type ImageConfig, type Index } from '../oci/types.js';
 import type { Platform } from '../platform.js';
-import { nodeStream, nodeStreamPromises } from '../builtins.js';
 import type { Compression } from './compress/index.js';
 import { BlobSet, exists, jsonBytes, makeDirs, syncDir } from './blobs.js';
 import { makeParentDirs, removeMadeDirs } from './dest.js';
 import { buildBlobs, type Built } from './image-blobs.js';
 import { tempName, writeNewFile } from './layer.js';
-import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, streamParts, type TarPart } from './tar.js';
+import { ArchiveWriter } from './archive-writer.js';
 import type { CacheOutcome, LayerCacheOptions } from './layer-cache.js';
 import type { LayerSpec } from './types.js';
 
@@ -42,7 +41,7 @@ export interface ExportOptions {
   sourceDateEpoch?: number;
   /** Compression of new layers (and, with `force`, of base layers): default gzip level 1. */
   compression?: Compression;
-  /** Layers and archives up to this many bytes are built in memory (defaults: 1 MiB, 4 MiB). */
+  /** Layers up to this many bytes of content are built in memory (default 1 MiB). */
   inMemoryBytes?: number;
   /** Called after each new layer is written, with its step's progress name, compressed size and how the cache served it. */
   onLayer?: (layer: { description: string | undefined; size: number; digest: string; cache?: CacheOutcome }) => void;
@@ -178,72 +177,31 @@ async function exportArchive(
     throw new Error(`output ${output.dest} is a directory; type=${output.type} writes one tar file: name a file (e.g. ${join(output.dest, 'image.tar')})${output.type === 'oci' ? ', or use type=oci-layout for a directory' : ''}`);
   }
   const dir = dirname(output.dest);
-  const blobs = new BlobSet(tempName(dir, `${basename(output.dest)}-blobs`), 'archive');
   const tarTmp = tempName(dir, basename(output.dest));
+  // Blobs go into the tar as they are made; the index and markers, known last, end it (the order
+  // containerd's exporter gives: blobs, index.json, manifest.json, oci-layout).
+  const archive = new ArchiveWriter(tarTmp, opts.sourceDateEpoch ?? 0);
+  const blobs = new BlobSet(tempName(dir, `${basename(output.dest)}-blobs`), archive);
   try {
     const built = await buildBlobs(images, blobs, opts);
     const index: Index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [rootEntry(built.root, name)] };
-    const files: ArchiveFile[] = [
-      { name: LAYOUT_MARKER_FILE, data: LAYOUT_MARKER },
-      { name: LAYOUT_INDEX_FILE, data: jsonBytes(index) },
-    ];
+    archive.addBytes(LAYOUT_INDEX_FILE, jsonBytes(index));
     if (output.type === 'docker') {
       const m = built.manifests[0]!;
       const entry: Record<string, unknown> = { Config: layoutBlobPath(m.config), RepoTags: name ? [name.full] : [], Layers: m.layers.map((d) => layoutBlobPath(d)) };
-      files.push({ name: 'manifest.json', data: jsonBytes([entry]) });
+      archive.addBytes('manifest.json', jsonBytes([entry]));
     }
-    files.push({ name: 'blobs/', dir: true }, { name: 'blobs/sha256/', dir: true });
-    for (const digest of [...blobs.blobs.keys()].sort()) {
-      const src = blobs.blobs.get(digest)!;
-      const entryName = layoutBlobPath(digest);
-      files.push('data' in src ? { name: entryName, data: src.data } : { name: entryName, path: src.path, size: statSync(src.path).size });
-    }
-    const onDisk = files.reduce((n, f) => n + ('size' in f ? f.size : 0), 0);
-    const parts = archiveParts(files, opts.sourceDateEpoch ?? 0);
-    if (onDisk <= (opts.inMemoryBytes ?? SMALL_ARCHIVE_BYTES)) {
-      // Stream set-up costs more than a small image's bytes: the same tar, written in one go.
-      writeNewFile(tarTmp, joinParts(parts));
-    } else {
-      const { Readable } = nodeStream();
-      const { pipeline } = nodeStreamPromises();
-      await pipeline(
-        Readable.from(streamParts(parts)),
-        createWriteStream(tarTmp, { flags: 'wx', mode: 0o644, flush: true }),
-        opts.signal ? { signal: opts.signal } : {},
-      );
-    }
+    archive.addBytes(LAYOUT_MARKER_FILE, LAYOUT_MARKER);
+    await archive.finish();
     opts.signal?.throwIfAborted();
     renameSync(tarTmp, output.dest);
     syncDir(dir);
     return result(built);
   } catch (e) {
+    archive.abandon();
     rmSync(tarTmp, { force: true });
     throw e;
   } finally {
     if (blobs.dirMade) rmSync(blobs.dir, { recursive: true, force: true });
   }
-}
-
-type ArchiveFile = { name: string; data: Buffer } | { name: string; path: string; size: number } | { name: string; dir: true };
-
-/** Archives whose blobs add up to at most this many bytes are built in memory. */
-const SMALL_ARCHIVE_BYTES = 4 << 20;
-
-/** The archive as tar parts: blobs on disk are read when the tar is written. */
-function* archiveParts(files: readonly ArchiveFile[], mtime: number): Generator<TarPart> {
-  const base = { uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 };
-  for (const f of files) {
-    if ('dir' in f) {
-      yield encodeHeader({ ...base, name: f.name, type: 'dir', mode: 0o755, size: 0 });
-    } else if ('data' in f) {
-      yield encodeHeader({ ...base, name: f.name, type: 'file', mode: 0o644, size: f.data.length });
-      yield f.data;
-      yield padding(f.data.length);
-    } else {
-      yield encodeHeader({ ...base, name: f.name, type: 'file', mode: 0o644, size: f.size });
-      yield { path: f.path, size: f.size, changed: `blob ${f.path} changed while the archive was written` };
-      yield padding(f.size);
-    }
-  }
-  yield END_OF_ARCHIVE;
 }

@@ -131,8 +131,23 @@ describe('exportImage tar outputs', () => {
     const res = await exportImage([await image()], { type: 'oci', dest }, { name: 'app:1' });
     const entries = readTar(readFileSync(dest));
     const names = entries.map((e) => e.path);
-    expect(names.slice(0, 4)).toEqual(['oci-layout', 'index.json', 'blobs', 'blobs/sha256']);
+    // containerd's order: the blobs (here in the order they were made), then the index and the marker.
+    expect(names.slice(0, 2)).toEqual(['blobs', 'blobs/sha256']);
+    expect(names.slice(-2)).toEqual(['index.json', 'oci-layout']);
     expect(names).toContain(`blobs/sha256/${res.digest.slice(7)}`);
+  });
+
+  it('holds a layer made twice once, streamed or not', async () => {
+    const img = await image();
+    const twice: PlatformImage = { ...img, layers: [...img.layers, ...img.layers] };
+    for (const inMemoryBytes of [0, undefined]) {
+      const dest = join(tempDir(), 'img.tar');
+      await exportImage([twice], { type: 'oci', dest }, inMemoryBytes === undefined ? {} : { inMemoryBytes });
+      const names = readTar(readFileSync(dest)).map((e) => e.path);
+      expect(new Set(names).size).toBe(names.length);
+      // The layer, the config, the manifest.
+      expect(names.filter((n) => n.startsWith('blobs/sha256/'))).toHaveLength(3);
+    }
   });
 
   it('writes a docker-load tar with manifest.json naming config, tag and layers', async () => {
@@ -175,6 +190,13 @@ describe('nothing half-written', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
   }
+
+  it('leaves no output and no temp files when a layer streamed into an archive fails', async () => {
+    const dir = tempDir();
+    const good = await image();
+    await expect(exportImage([{ ...good, layers: [...good.layers, ...broken().layers] }], { type: 'oci', dest: join(dir, 'out.tar') }, { inMemoryBytes: 0 })).rejects.toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 
   it('removes the blobs it added to an existing layout when the export fails, keeping index.json', async () => {
     const dest = join(tempDir(), 'out');
