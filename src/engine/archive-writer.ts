@@ -2,8 +2,9 @@
 // tar when it is made (a big layer as it is compressed, its header filled in once its digest is
 // known), so no blob is copied again at the end. The order is the order blobs are added, whatever
 // is held in memory, so the bytes depend only on the image.
-import { close, closeSync, fstatSync, fsync, ftruncateSync, openSync, read, write, writeSync } from 'node:fs';
-import { encodeHeader, END_OF_ARCHIVE, padding } from './tar.js';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeFd, fsyncFd, readAt, writeAllAt } from './fd-io.js';
+import { END_OF_ARCHIVE, padding, plainHeader, sizeMismatch, type FileRef } from './tar.js';
 
 /** Where a layer's compressed bytes are copied as they are made. */
 export interface ByteSink {
@@ -23,15 +24,6 @@ const PENDING_BYTES = 4 << 20;
 const COPY_CHUNK = 1 << 20;
 const HEADER = 512;
 
-const writeAt = (fd: number, data: Uint8Array, position: number): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const step = (off: number): void =>
-      write(fd, data, off, data.length - off, position + off, (e, n) => (e ? reject(e) : off + n < data.length ? step(off + n) : resolve()));
-    step(0);
-  });
-const readAt = (fd: number, into: Uint8Array, position: number): Promise<number> =>
-  new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (e, n) => (e ? reject(e) : resolve(n))));
-
 export class ArchiveWriter {
   /** Where the next entry starts; everything before it is written or pending. */
   #pos = 0;
@@ -49,7 +41,7 @@ export class ArchiveWriter {
   }
 
   #header(name: string, size: number, type: 'file' | 'dir' = 'file'): Buffer {
-    return encodeHeader({ name, type, mode: type === 'dir' ? 0o755 : 0o644, size, uid: 0, gid: 0, mtime: this.#mtime, linkname: '', devmajor: 0, devminor: 0 });
+    return plainHeader(name, type, type === 'dir' ? 0o755 : 0o644, size, this.#mtime);
   }
 
   get #openFd(): number {
@@ -82,11 +74,12 @@ export class ArchiveWriter {
   }
 
   /**
-   * A file entry copied from `path`, which must hold `size` bytes. A missing file throws before
-   * anything is written (its ENOENT code kept), so the caller can make the blob another way.
+   * A file entry copied from `file.path`, which must hold `file.size` bytes. A missing file throws
+   * before anything is written (its ENOENT code kept), so the caller can make the blob another way.
    */
-  async addFile(name: string, path: string, size: number, changed: string): Promise<void> {
-    const src = openSync(path, 'r');
+  async addFile(name: string, file: FileRef): Promise<void> {
+    const { size } = file;
+    const src = openSync(file.path, 'r');
     try {
       this.#flush();
       const fd = this.#openFd;
@@ -94,13 +87,13 @@ export class ArchiveWriter {
       const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1)));
       for (let done = 0; done < size; ) {
         const n = await readAt(src, buf.subarray(0, Math.min(buf.length, size - done)), done);
-        if (n === 0) throw new Error(`${changed} (expected ${size} bytes, read ${done})`);
-        await writeAt(fd, buf.subarray(0, n), body + done);
+        if (n === 0) throw sizeMismatch(file, done);
+        await writeAllAt(fd, buf.subarray(0, n), body + done);
         done += n;
       }
       this.#pos = body + size;
       // The header goes in after the bytes, so a short file never leaves a header claiming them.
-      await writeAt(fd, this.#header(name, size), body - HEADER);
+      await writeAllAt(fd, this.#header(name, size), body - HEADER);
       this.#queue(padding(size));
     } finally {
       closeSync(src);
@@ -120,7 +113,7 @@ export class ArchiveWriter {
     };
     return {
       write: async (data) => {
-        await writeAt(fd, data, start + HEADER + size);
+        await writeAllAt(fd, data, start + HEADER + size);
         size += data.length;
       },
       commit: (name) => {
@@ -142,9 +135,9 @@ export class ArchiveWriter {
     this.#flush();
     const fd = this.#openFd;
     if (fstatSync(fd).size > this.#pos) ftruncateSync(fd, this.#pos);
-    await new Promise<void>((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+    await fsyncFd(fd);
     this.#fd = undefined;
-    await new Promise<void>((resolve, reject) => close(fd, (e) => (e ? reject(e) : resolve())));
+    await closeFd(fd);
   }
 
   /** Closes the file after a failure (the caller removes it). */

@@ -120,7 +120,7 @@ export class BlobSet {
   async addFile(blob: LayerBlob): Promise<void> {
     if (this.blobs.has(blob.digest)) return;
     if (this.#archive) {
-      await this.#archive.addFile(layoutBlobPath(blob.digest), blob.path, blob.size, `blob ${blob.path} changed while the archive was written`);
+      await this.#archive.addFile(layoutBlobPath(blob.digest), { path: blob.path, size: blob.size, changed: `blob ${blob.path} changed while the archive was written` });
       this.blobs.set(blob.digest, { archived: true });
       return;
     }
@@ -215,7 +215,7 @@ export class BlobSet {
     if (this.blobs.has(hit.digest)) return true;
     if (this.#archive) {
       try {
-        await this.#archive.addFile(layoutBlobPath(hit.digest), hit.path, hit.size, `layer cache blob ${hit.path} changed while the archive was written`);
+        await this.#archive.addFile(layoutBlobPath(hit.digest), { path: hit.path, size: hit.size, changed: `layer cache blob ${hit.path} changed while the archive was written` });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
         throw e;

@@ -1,13 +1,14 @@
 // A new layer as a deterministic tar blob (gzip, zstd or plain): entries in the given (walk) order,
 // uid/gid as recorded, no user/group names, clamped mtimes; streamed from disk through the parallel
 // compressor with both digests computed in the same pass, so memory stays bounded whatever the sizes.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeCrypto, nodeFsPromises } from '../builtins.js';
 import { compressSync, DEFAULT_COMPRESSION, layerMediaType, ParallelCompressor, type Compression } from './compress/index.js';
 import { sha256Digest } from '../sha256.js';
-import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, writeParts, type TarHeader, type TarPart, type TarSink } from './tar.js';
+import { encodeHeader, END_OF_ARCHIVE, joinParts, padding, plainHeader, writeParts, type TarHeader, type TarPart, type TarSink } from './tar.js';
 import type { ByteSink } from './archive-writer.js';
+import { writeAllAt } from './fd-io.js';
 import type { FsNode, LayerBlob, LayerEntry } from './types.js';
 
 /** gzip level 1 by default: see DEFAULT_LEVELS in compress/spec.ts. */
@@ -72,8 +73,7 @@ function headerOf(path: string, node: FsNode, epoch: number | undefined): TarHea
 export function* layerParts(entries: readonly LayerEntry[], epoch: number | undefined): Generator<TarPart> {
   for (const e of entries) {
     if ('whiteout' in e) {
-      const m = epoch ?? 0;
-      yield encodeHeader({ name: e.path, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: m, linkname: '', devmajor: 0, devminor: 0 });
+      yield plainHeader(e.path, 'file', 0, 0, epoch ?? 0);
       continue;
     }
     const node = e.node;
@@ -173,13 +173,6 @@ export interface StreamedBlob {
   reused: boolean;
 }
 
-// The callback API: one call per output piece, with none of a Writable's buffering.
-const writeAll = async (fd: number, data: Uint8Array): Promise<void> => {
-  for (let off = 0; off < data.length; ) {
-    off += await new Promise<number>((resolve, reject) => write(fd, data, off, data.length - off, null, (e, n) => (e ? reject(e) : resolve(n))));
-  }
-};
-
 /**
  * Compresses the tar that `feed` puts into its sink into a blob in `opts.blobsDir`, named by its
  * digest, with both digests taken on the way (the streamed path of new layers, and recompressed base
@@ -202,7 +195,7 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
     sink: async (out) => {
       blobHash?.update(out);
       size += out.length;
-      await (copyTo ? Promise.all([writeAll(fd, out), copyTo.write(out)]) : writeAll(fd, out));
+      await (copyTo ? Promise.all([writeAllAt(fd, out, null), copyTo.write(out)]) : writeAllAt(fd, out, null));
     },
   });
   try {

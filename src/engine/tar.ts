@@ -1,6 +1,7 @@
 // tar framing: deterministic ustar headers (PAX records when a value does not fit), and a push parser
 // that reads archives chunk by chunk so layer and archive content never has to sit in memory.
-import { close, closeSync, createReadStream, open, openSync, read, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeFd, openFd, readAt } from './fd-io.js';
 
 export const BLOCK = 512;
 export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
@@ -86,6 +87,11 @@ export function encodeHeader(h: TarHeader): Buffer {
   return Buffer.concat([paxHeader, body, padding(body.length), main]);
 }
 
+/** A root-owned file or dir entry with no link or device numbers (an archive's own entries, whiteouts). */
+export function plainHeader(name: string, type: 'file' | 'dir', mode: number, size: number, mtime: number): Buffer {
+  return encodeHeader({ name, type, mode, size, uid: 0, gid: 0, mtime, linkname: '', devmajor: 0, devminor: 0 });
+}
+
 function asciiPrefix(s: string, max: number): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[^\x01-\x7f]/g, '_').slice(0, max);
@@ -109,7 +115,8 @@ export interface FileRef {
 /** A tar being written, as generated: ready bytes and file references, in order. */
 export type TarPart = Buffer | FileRef;
 
-function sizeMismatch(ref: FileRef, read: number): Error {
+/** The error for a file that no longer has the size its entry was listed with. */
+export function sizeMismatch(ref: FileRef, read: number): Error {
   return new Error(`${ref.changed} (expected ${ref.size} bytes, read ${read})`);
 }
 
@@ -163,12 +170,6 @@ export interface TarSink {
   write(bytes: Uint8Array): Promise<void>;
 }
 
-// The callback API: fs/promises' FileHandle costs more per call, and a GiB file is a thousand calls.
-const openForRead = (path: string): Promise<number> => new Promise((resolve, reject) => open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
-const readInto = (fd: number, into: Uint8Array, position: number): Promise<number> =>
-  new Promise((resolve, reject) => read(fd, into, 0, into.length, position, (e, n) => (e ? reject(e) : resolve(n))));
-const closeFd = (fd: number): Promise<void> => new Promise((resolve) => close(fd, () => resolve()));
-
 /** Writes the tar into `sink`, each file's bytes read into the sink's own room. */
 export async function writeParts(parts: Iterable<TarPart>, sink: TarSink): Promise<void> {
   for (const p of parts) {
@@ -177,18 +178,19 @@ export async function writeParts(parts: Iterable<TarPart>, sink: TarSink): Promi
       continue;
     }
     if (p.size === 0) continue;
-    const fd = await openForRead(p.path);
+    const fd = await openFd(p.path, 'r');
     let done = 0;
     try {
       while (done < p.size) {
         const room = await sink.space();
-        const n = await readInto(fd, room.subarray(0, Math.min(room.length, p.size - done)), done);
+        const n = await readAt(fd, room.subarray(0, Math.min(room.length, p.size - done)), done);
         if (n === 0) break;
         sink.advance(n);
         done += n;
       }
     } finally {
-      await closeFd(fd);
+      // A read-only fd: a failed close loses nothing, and must not hide the error being thrown.
+      await closeFd(fd).catch(() => undefined);
     }
     if (done !== p.size) throw sizeMismatch(p, done);
   }

@@ -26,7 +26,7 @@ describe('ArchiveWriter', () => {
     const tar = await written(async (w, dir) => {
       writeFileSync(join(dir, 'f'), bytes(700, 1));
       w.addBytes('b', bytes(3, 2));
-      await w.addFile('a', join(dir, 'f'), 700, 'f changed');
+      await w.addFile('a', { path: join(dir, 'f'), size: 700, changed: 'f changed' });
       const s = w.stream();
       await s.write(bytes(100, 3));
       await s.write(bytes(5000, 4));
@@ -81,7 +81,7 @@ describe('ArchiveWriter', () => {
   it('throws ENOENT for a missing file before writing anything', async () => {
     let code: string | undefined;
     const tar = await written(async (w) => {
-      await w.addFile('gone', '/nonexistent/punch/blob', 10, 'gone changed').catch((e: NodeJS.ErrnoException) => (code = e.code));
+      await w.addFile('gone', { path: '/nonexistent/punch/blob', size: 10, changed: 'gone changed' }).catch((e: NodeJS.ErrnoException) => (code = e.code));
       w.addBytes('a', bytes(10, 1));
     });
     expect(code).toBe('ENOENT');
@@ -92,7 +92,7 @@ describe('ArchiveWriter', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'f'), bytes(100, 1));
     const w = new ArchiveWriter(join(dir, 'x.tar'), 0);
-    await expect(w.addFile('f', join(dir, 'f'), 200, `blob ${join(dir, 'f')} changed`)).rejects.toThrow(`blob ${join(dir, 'f')} changed (expected 200 bytes, read 100)`);
+    await expect(w.addFile('f', { path: join(dir, 'f'), size: 200, changed: `blob ${join(dir, 'f')} changed` })).rejects.toThrow(`blob ${join(dir, 'f')} changed (expected 200 bytes, read 100)`);
     w.abandon();
   });
 });
