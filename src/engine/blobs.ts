@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { sha256Digest } from '../sha256.js';
 import { layoutBlobPath } from '../oci/layout.js';
-import type { ArchiveWriter } from './archive-writer.js';
-import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, tempName, writeLayer } from './layer.js';
-import { DEFAULT_COMPRESSION, layerMediaType } from './compress/index.js';
+import type { ArchiveWriter, ByteSink } from './archive-writer.js';
+import { buildLayerBytes, layerContentBytes, putBlob, SMALL_LAYER_BYTES, streamLayer, tempName, writeLayer } from './layer.js';
+import { DEFAULT_COMPRESSION, layerMediaType, type Compression } from './compress/index.js';
 import { consultCache, entryKey, recordInputs, type CacheOutcome, type LayerCacheOptions } from './layer-cache.js';
 import type { ExportOptions } from './oci.js';
-import { needsRecompression, recompressBlob } from './recompress.js';
+import { needsRecompression, recompressBlob, recompressInto } from './recompress.js';
 import type { LayerBlob, LayerEntry } from './types.js';
 
 export function jsonBytes(v: unknown): Buffer {
@@ -75,8 +75,9 @@ export type NewLayer = ExportedLayer & { cache?: CacheOutcome };
  * - `layout`: every blob is a file in `dir`, synced before it is named (base blobs are copied in);
  *   `added` lists the ones this export created, for removal if it fails.
  * - `archive`: each blob goes into the tar as it is added, in that order (base blobs copied from
- *   the cache, large new layers as they are compressed). A large layer also lands in `dir` (made on
- *   first use, not synced) for the layer cache to link; the caller deletes `dir` afterwards.
+ *   the cache, large new layers and recompressed base layers as they are compressed). A layer the
+ *   layer cache will keep also lands in `dir` (made on first use, not synced) for the cache to link;
+ *   the caller deletes `dir` afterwards.
  */
 export class BlobSet {
   readonly blobs = new Map<string, BlobSource>();
@@ -151,12 +152,9 @@ export class BlobSet {
       await this.addFile(blob);
       return blob;
     }
-    await this.#makeDir();
-    const out = await recompressBlob(blob, c, { blobsDir: this.dir, durable: this.kind === 'layout', ...(opts.signal ? { signal: opts.signal } : {}) });
-    if (this.#archive) {
-      await this.addFile(out);
-      return out;
-    }
+    const signal = opts.signal ? { signal: opts.signal } : {};
+    if (this.#archive) return this.#streamIntoArchive(this.#archive, (sink) => recompressInto(blob, c, sink, signal));
+    const out = await recompressBlob(blob, c, { blobsDir: this.dir, durable: true, ...signal });
     if (!out.reused && !this.blobs.has(out.digest)) this.added.push(out.path);
     this.blobs.set(out.digest, { path: out.path });
     return out;
@@ -249,32 +247,22 @@ export class BlobSet {
     return true;
   }
 
-  /** Packs a new layer; `onDisk` keeps even a small one in a file (the cache links it). */
+  /** Packs a new layer; `onDisk` keeps it in a file in `dir` too (the cache links it). */
   async #pack(entries: readonly LayerEntry[], opts: ExportOptions, onDisk = false): Promise<ExportedLayer> {
     const limit = opts.inMemoryBytes ?? SMALL_LAYER_BYTES;
     const compression = opts.compression ?? DEFAULT_COMPRESSION;
     const layerOpts = {
       compression,
       ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     };
-    if (this.#archive && !onDisk && layerContentBytes(entries) <= limit) {
-      const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
-      this.addBytes({ mediaType: layerMediaType(compression.type), digest, size: blob.length }, blob);
-      return { mediaType: layerMediaType(compression.type), digest, diffID, size: blob.length };
-    }
+    if (this.#archive && !onDisk) return this.#packIntoArchive(this.#archive, entries, layerOpts, limit);
     await this.#makeDir();
     // An archive takes the compressed bytes as they come; the file in `dir` is for the layer cache.
     const entry = this.#archive?.stream();
     let blob;
     try {
-      blob = await writeLayer(entries, {
-        blobsDir: this.dir,
-        ...layerOpts,
-        inMemoryBytes: limit,
-        durable: this.kind === 'layout',
-        ...(entry ? { copyTo: entry } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
+      blob = await writeLayer(entries, { blobsDir: this.dir, ...layerOpts, inMemoryBytes: limit, durable: this.kind === 'layout', ...(entry ? { copyTo: entry } : {}) });
     } catch (e) {
       entry?.discard();
       throw e;
@@ -288,5 +276,39 @@ export class BlobSet {
     this.blobs.set(blob.digest, { path: blob.path });
     return blob;
   }
-}
 
+  /** A new layer that only the archive keeps: built in memory when small, else compressed straight into the tar. */
+  async #packIntoArchive(
+    archive: ArchiveWriter,
+    entries: readonly LayerEntry[],
+    layerOpts: { compression: Compression; sourceDateEpoch?: number; signal?: AbortSignal },
+    limit: number,
+  ): Promise<ExportedLayer> {
+    if (layerContentBytes(entries) <= limit) {
+      const { blob, digest, diffID } = buildLayerBytes(entries, layerOpts);
+      const mediaType = layerMediaType(layerOpts.compression.type);
+      this.addBytes({ mediaType, digest, size: blob.length }, blob);
+      return { mediaType, digest, diffID, size: blob.length };
+    }
+    return this.#streamIntoArchive(archive, (sink) => streamLayer(entries, sink, layerOpts));
+  }
+
+  /** A blob made straight into the tar by `make`; a duplicate's bytes, or a failed one's, are dropped. */
+  async #streamIntoArchive(archive: ArchiveWriter, make: (sink: ByteSink) => Promise<ExportedLayer>): Promise<ExportedLayer> {
+    const entry = archive.stream();
+    let layer;
+    try {
+      layer = await make(entry);
+    } catch (e) {
+      entry.discard();
+      throw e;
+    }
+    if (this.blobs.has(layer.digest)) {
+      entry.discard();
+      return layer;
+    }
+    entry.commit(layoutBlobPath(layer.digest));
+    this.blobs.set(layer.digest, { archived: true });
+    return layer;
+  }
+}

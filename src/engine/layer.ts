@@ -164,61 +164,81 @@ function writeSmallLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions
   return { layer: { path, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type), digest, diffID, size: blob.length, reused: !added }, blob };
 }
 
-/** What writeCompressedStream wrote: the blob's name and digests. */
-export interface StreamedBlob {
-  path: string;
+/** A blob compressed on the way to a sink: its digests and size. */
+export interface CompressedBlob {
   digest: string;
   diffID: string;
   size: number;
+}
+
+/** What writeCompressedStream wrote: the blob's name and digests. */
+export interface StreamedBlob extends CompressedBlob {
+  path: string;
   reused: boolean;
 }
 
 /**
- * Compresses the tar that `feed` puts into its sink into a blob in `opts.blobsDir`, named by its
- * digest, with both digests taken on the way (the streamed path of new layers, and recompressed base
- * layers). Its modules load here, on first use.
+ * Compresses the tar that `feed` puts into its sink through the parallel compressor, handing the
+ * blob's bytes to `out` in order and taking both digests on the way. Its modules load here, on first use.
  */
-export async function writeCompressedStream(feed: (into: TarSink) => Promise<void>, opts: LayerWriteOptions): Promise<StreamedBlob> {
-  const { createHash } = nodeCrypto();
-  const { rename, rm, stat } = nodeFsPromises();
+export async function compressStream(
+  feed: (into: TarSink) => Promise<void>,
+  out: ByteSink,
+  opts: Pick<LayerWriteOptions, 'compression' | 'workers' | 'signal'>,
+): Promise<CompressedBlob> {
   const compression = opts.compression ?? DEFAULT_COMPRESSION;
   // Uncompressed, the blob is the tar: one hash names both.
-  const blobHash = compression.type === 'uncompressed' ? undefined : createHash('sha256');
+  const blobHash = compression.type === 'uncompressed' ? undefined : nodeCrypto().createHash('sha256');
   let size = 0;
+  const compressor = new ParallelCompressor(compression, {
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    sink: async (bytes) => {
+      blobHash?.update(bytes);
+      size += bytes.length;
+      await out.write(bytes);
+    },
+  });
+  let diffHex: string;
+  try {
+    await feed(compressor);
+    diffHex = await compressor.end();
+  } catch (e) {
+    await compressor.abandon();
+    throw e;
+  }
+  return { digest: `sha256:${blobHash ? blobHash.digest('hex') : diffHex}`, diffID: `sha256:${diffHex}`, size };
+}
+
+/**
+ * Compresses the tar that `feed` puts into its sink into a blob in `opts.blobsDir`, named by its
+ * digest (the streamed path of new layers, and recompressed base layers); `opts.copyTo` gets the
+ * same bytes.
+ */
+export async function writeCompressedStream(feed: (into: TarSink) => Promise<void>, opts: LayerWriteOptions): Promise<StreamedBlob> {
+  const { rename, rm, stat } = nodeFsPromises();
   const copyTo = opts.copyTo;
   const tmp = tempName(opts.blobsDir, 'layer');
   const fd = openSync(tmp, 'wx', 0o644);
   let fdOpen = true;
-  const compressor = new ParallelCompressor(compression, {
-    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    sink: async (out) => {
-      blobHash?.update(out);
-      size += out.length;
-      await (copyTo ? Promise.all([writeAllAt(fd, out, null), copyTo.write(out)]) : writeAllAt(fd, out, null));
-    },
-  });
   try {
-    let diffHex: string;
-    try {
-      await feed(compressor);
-      diffHex = await compressor.end();
-    } catch (e) {
-      await compressor.abandon();
-      throw e;
-    }
+    const sink: ByteSink = {
+      write: async (bytes) => {
+        await (copyTo ? Promise.all([writeAllAt(fd, bytes, null), copyTo.write(bytes)]) : writeAllAt(fd, bytes, null));
+      },
+    };
+    const blob = await compressStream(feed, sink, opts);
     if (opts.durable ?? true) fsyncSync(fd);
     closeSync(fd);
     fdOpen = false;
-    const hex = blobHash ? blobHash.digest('hex') : diffHex;
-    const path = join(opts.blobsDir, hex);
+    const path = join(opts.blobsDir, blob.digest.slice('sha256:'.length));
     const onDisk = (await stat(tmp)).size;
-    if (onDisk !== size) throw new Error(`layer blob ${tmp}: wrote ${size} bytes but the file has ${onDisk}`);
+    if (onDisk !== blob.size) throw new Error(`layer blob ${tmp}: wrote ${blob.size} bytes but the file has ${onDisk}`);
     // An identical blob already there (same digest) is kept, so a failed export never removes it.
     const reused = await stat(path).then(() => true, () => false);
     if (reused) await rm(tmp, { force: true });
     else await rename(tmp, path);
-    return { path, digest: `sha256:${hex}`, diffID: `sha256:${diffHex}`, size, reused };
+    return { ...blob, path, reused };
   } catch (e) {
     if (fdOpen) closeSync(fd);
     await rm(tmp, { force: true });
@@ -228,6 +248,17 @@ export async function writeCompressedStream(feed: (into: TarSink) => Promise<voi
 
 async function writeStreamedLayer(entries: readonly LayerEntry[], opts: LayerWriteOptions): Promise<WrittenLayer> {
   const blob = await writeCompressedStream((into) => writeParts(layerParts(entries, opts.sourceDateEpoch), into), opts);
+  return { ...blob, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type) };
+}
+
+/** A new layer compressed into `out` and nowhere else (an archive that keeps no copy); returns its descriptor fields. */
+export async function streamLayer(
+  entries: readonly LayerEntry[],
+  out: ByteSink,
+  opts: Pick<LayerWriteOptions, 'compression' | 'workers' | 'signal' | 'sourceDateEpoch'>,
+): Promise<Omit<LayerBlob, 'path'>> {
+  opts.signal?.throwIfAborted();
+  const blob = await compressStream((into) => writeParts(layerParts(entries, opts.sourceDateEpoch), into), out, opts);
   return { ...blob, mediaType: layerMediaType((opts.compression ?? DEFAULT_COMPRESSION).type) };
 }
 

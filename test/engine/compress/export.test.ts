@@ -1,7 +1,7 @@
 // Image export with compression=gzip|zstd|uncompressed and force-compression, as BuildKit's exporters.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { encodeHeader, END_OF_ARCHIVE, padding } from '../../../src/engine/tar.j
 import type { LayerSpec } from '../../../src/engine/types.js';
 import { copy, local, scratch } from '../../../src/llb/index.js';
 import type { ImageConfig, Index, Manifest } from '../../../src/oci/types.js';
+import { readTar } from '../../e2e/tar.js';
 import { build, makeDir, tempDir } from '../helpers.js';
 
 const config: ImageConfig = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } };
@@ -44,6 +45,18 @@ async function exported(layers: LayerSpec[], compression: Compression | undefine
   const manifest = JSON.parse(read(index.manifests[0]!.digest).toString()) as Manifest;
   const cfg = JSON.parse(read(manifest.config.digest).toString()) as ImageConfig;
   return { manifest, config: cfg, read };
+}
+
+/** The same export as a type=oci tar, read back by path. */
+async function exportedArchive(layers: LayerSpec[], compression: Compression) {
+  const dest = join(tempDir(), 'out.tar');
+  const img: PlatformImage = { platform: { os: 'linux', architecture: 'amd64' }, config, layers };
+  await exportImage([img], { type: 'oci', dest }, { sourceDateEpoch: 0, compression });
+  const entries = new Map(readTar(readFileSync(dest)).map((e) => [e.path, e.content]));
+  const read = (d: string): Buffer => entries.get(`blobs/sha256/${d.slice(7)}`)!;
+  const index = JSON.parse(entries.get('index.json')!.toString()) as Index;
+  const manifest = JSON.parse(read(index.manifests[0]!.digest).toString()) as Manifest;
+  return { manifest, read };
 }
 
 describe('export compression', () => {
@@ -85,6 +98,24 @@ describe('export compression', () => {
       const tar = type === 'zstd' ? zstdDecode(read(layer.digest)) : read(layer.digest);
       expect(tar.equals(gunzipSync(readFileSync(base.blob.path)))).toBe(true);
     }
+  });
+
+  it('force-compression=true recompresses a gzip base layer straight into an oci archive', async () => {
+    const base = gzipBase() as Extract<LayerSpec, { kind: 'blob' }>;
+    const { manifest, read } = await exportedArchive([base], compressionOf('zstd', undefined, true));
+    const layer = manifest.layers[0]!;
+    expect(layer.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    expect(sha(read(layer.digest))).toBe(layer.digest);
+    expect(zstdDecode(read(layer.digest)).equals(gunzipSync(readFileSync(base.blob.path)))).toBe(true);
+  });
+
+  it('force-compression into an oci archive leaves nothing behind when a base layer does not match its diff ID', async () => {
+    const base = gzipBase() as Extract<LayerSpec, { kind: 'blob' }>;
+    const lying: LayerSpec = { kind: 'blob', blob: { ...base.blob, diffID: `sha256:${'0'.repeat(64)}` } };
+    const dir = tempDir();
+    const img: PlatformImage = { platform: { os: 'linux', architecture: 'amd64' }, config, layers: [lying] };
+    await expect(exportImage([img], { type: 'oci', dest: join(dir, 'out.tar') }, { compression: compressionOf('zstd', undefined, true) })).rejects.toThrow(/not its diff ID/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('force-compression refuses a base layer whose content does not match its diff ID', async () => {
