@@ -23,7 +23,7 @@ Builds the image in-process (no daemon) and writes it as OCI, with every annotat
                          replace the stage or image NAME in FROM and COPY --from
   --build-arg K=V  --label K=V  --target STAGE  --progress auto|plain|tty|quiet
 Environment: SOURCE_DATE_EPOCH (reproducible timestamps), PUNCH_CACHE_DIR (base image blobs and the
-  layer cache; default ~/.cache/punch), PUNCH_CACHE_MAX (layer cache cap, default 10GiB; 0: off),
+  layer cache; default ~/.cache/punch), PUNCH_CACHE_MAX (cap on both, default 10GiB; 0: no layer cache),
   PUNCH_CACHE_REHASH=1 (rehash every input instead of trusting unchanged stats). See punch cache --help.`;
 
 

@@ -1,14 +1,15 @@
 // Where punch's caches live and how big the layer cache may grow, from the environment:
 //   PUNCH_CACHE_DIR   default $XDG_CACHE_HOME/punch, else ~/.cache/punch (base image blobs in blobs/,
-//                     the layer cache in layers/)
-//   PUNCH_CACHE_MAX   the layer cache's cap (default 10GiB; 0 turns the layer cache off)
+//                     the layer cache in layers/, running builds' leases on base blobs in leases/)
+//   PUNCH_CACHE_MAX   the cap on layers/ and blobs/ together (default 10GiB; 0 turns the layer cache
+//                     off, and builds then prune nothing)
 //   PUNCH_CACHE_REHASH=1  no stat fast path: every input of a cached layer is rehashed
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseSize } from '../cache/index.js';
 import { UsageError } from './usage-error.js';
 
-/** The layer cache's default cap: ten 1 GiB disk images in two compressions fit. */
+/** The cache's default cap: ten 1 GiB disk images in two compressions fit. */
 export const DEFAULT_CACHE_MAX = 10 * 2 ** 30;
 
 export function cacheDir(env: NodeJS.ProcessEnv): string {

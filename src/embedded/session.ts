@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cacheUsage, LayerCache, pruneCache } from '../cache/index.js';
+import { BlobLease, cacheUsage, LayerCache, pruneCache } from '../cache/index.js';
 import { URUNC_JSON_PATH, type ResolvedImage } from '../convert/index.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { exportImage, executeDefinition, FileOpError, listRootfs, stopCompressionWorkers, type Compression, type PlatformImage } from '../engine/index.js';
@@ -38,9 +38,9 @@ export interface EmbeddedBuild {
   sourceDateEpoch?: number;
   /** Layer compression (`--output ...,compression=`); default gzip level 1. */
   compression?: Compression;
-  /** Base image blobs are cached by digest here. */
+  /** punch's cache folder: base image blobs by digest in blobs/, the build's lease on them in leases/. */
   cacheDir: string;
-  /** The layer cache (none: every layer is packed); pruned to `maxBytes` after a build that added to it. */
+  /** The layer cache (none: every layer is packed); the whole cache is pruned to `maxBytes` after a build that added to it. */
   layerCache?: { dir: string; maxBytes: number; trustStat: boolean };
   /** A running step or a note, for the progress display. */
   step: (text: string) => void;
@@ -61,7 +61,10 @@ export interface BuiltImage {
 
 export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
   const say = b.step;
-  const registry = lazyRegistry(() => ({ cacheDir: b.cacheDir, log: say }));
+  // The base blobs this build reads are held until it ends, whatever a concurrent prune removes.
+  const lease = new BlobLease(b.cacheDir);
+  let pulled = 0;
+  const registry = lazyRegistry(() => ({ cacheDir: b.cacheDir, log: say, useBlob: (p) => lease.use(p), onBlobAdded: () => void pulled++ }));
   // Scratch space (base image contents, a registry push's staging layout), made on first need.
   let work: string | undefined;
   const workDir = (): string => (work ??= mkdtempSync(join(tmpdir(), 'punch-build-')));
@@ -119,7 +122,7 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
       },
       signal: b.signal,
     });
-    if (lc && packed > 0) keepUnder(lc.dir, lc.maxBytes, b.warn);
+    if (lc && (packed > 0 || pulled > 0)) keepUnder(b.cacheDir, lc.maxBytes, b.warn);
     if (out.type === 'registry') {
       const { pushImageFromLayout } = await import('../registry/index.js');
       const pushed = await (await registry()).push(out.name, await pushImageFromLayout(dest.dest));
@@ -130,14 +133,15 @@ export async function buildImage(b: EmbeddedBuild): Promise<BuiltImage> {
     // The compression workers are shared by the build's layers; none outlives it.
     await stopCompressionWorkers();
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
+    lease.release();
   }
 }
 
-/** After a build that added layers, the least recently used go until the cache fits its cap. */
-function keepUnder(dir: string, maxBytes: number, warn: (text: string) => void): void {
+/** After a build that added to the cache, the least recently used layers and base blobs go until it fits its cap. */
+function keepUnder(root: string, maxBytes: number, warn: (text: string) => void): void {
   try {
-    if (cacheUsage(dir).bytes > maxBytes) pruneCache(dir, maxBytes);
+    if (cacheUsage(root).bytes > maxBytes) pruneCache(root, maxBytes);
   } catch (e) {
-    warn(`punch: warning: layer cache ${dir}: pruning failed: ${(e as Error).message}`);
+    warn(`punch: warning: cache ${root}: pruning failed: ${(e as Error).message}`);
   }
 }

@@ -13,14 +13,22 @@ export class BlobCache {
   /** Downloads of this process in flight, so two pulls of one blob share one download. */
   private readonly inflight = new Map<string, Promise<string>>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `use` turns a cached blob's path into the one the build reads (the embedded builder's lease,
+   * which keeps it from a concurrent prune and marks it used); by default the path itself.
+   */
+  constructor(
+    readonly root: string,
+    private readonly use: (path: string) => string = (p) => p,
+    /** Told of each blob this process adds to the cache. */
+    private readonly added: (digest: string, size: number) => void = () => undefined,
+  ) {}
 
   path(digest: string): string {
     return blobPath(this.root, digest, 'blob');
   }
 
-  /** The cached file when present with the expected size (size < 0: any). */
-  async lookup(digest: string, size: number): Promise<string | undefined> {
+  async #find(digest: string, size: number): Promise<string | undefined> {
     const path = this.path(digest);
     try {
       const st = await stat(path);
@@ -30,18 +38,25 @@ export class BlobCache {
     }
   }
 
+  /** The cached file when present with the expected size (size < 0: any). */
+  async lookup(digest: string, size: number): Promise<string | undefined> {
+    const found = await this.#find(digest, size);
+    return found === undefined ? undefined : this.use(found);
+  }
+
   /**
    * Returns the blob's path, calling `open` for its bytes only when it is not cached. `what` names the
    * blob and its source in errors.
    */
   async ensure(digest: string, size: number, what: string, open: () => Promise<WebReadableStream<Uint8Array>>): Promise<string> {
-    const cached = await this.lookup(digest, size);
-    if (cached) return cached;
-    const running = this.inflight.get(digest);
-    if (running) return running;
-    const job = this.download(digest, size, what, open).finally(() => this.inflight.delete(digest));
-    this.inflight.set(digest, job);
-    return job;
+    const cached = await this.#find(digest, size);
+    if (cached) return this.use(cached);
+    let job = this.inflight.get(digest);
+    if (!job) {
+      job = this.download(digest, size, what, open).finally(() => this.inflight.delete(digest));
+      this.inflight.set(digest, job);
+    }
+    return this.use(await job);
   }
 
   async readBytes(digest: string): Promise<Buffer> {
@@ -82,6 +97,7 @@ export class BlobCache {
         throw new RegistryError('digest-mismatch', `${what}: got ${written} bytes, its descriptor declares ${size}`);
       }
       await rename(temp, path);
+      this.added(digest, written);
       return path;
     } catch (err) {
       await unlink(temp).catch(() => undefined);

@@ -22,6 +22,10 @@ export { pushImageFromLayout } from './layout-push.js';
 export interface RegistryOptions {
   /** Blobs are kept under `<cacheDir>/blobs/sha256/<hex>`. */
   cacheDir: string;
+  /** The path a pull hands out for a cached blob (the build's lease on it); default the cache's own. */
+  useBlob?: (path: string) => string;
+  /** Told of each blob a pull adds to the cache. */
+  onBlobAdded?: (digest: string, size: number) => void;
   /** Default `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
   dockerConfigPath?: string;
   /** Hosts spoken to over plain HTTP. Default: loopback (127.0.0.0/8, ::1, localhost). */
@@ -46,7 +50,7 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env): s
 export function createRegistryClient(opts: RegistryOptions): RegistryClient {
   const configPath = opts.dockerConfigPath ?? defaultDockerConfigPath();
   const log = opts.log ?? (() => undefined);
-  const cache = new BlobCache(opts.cacheDir);
+  const cache = new BlobCache(opts.cacheDir, opts.useBlob, opts.onBlobAdded);
   let dockerConfig: Promise<unknown> | undefined;
   const ctx: TransportContext = {
     fetch: opts.fetch ?? fetch,

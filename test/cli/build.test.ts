@@ -7,15 +7,13 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/engine/tar.js';
 import { readTar } from '../e2e/tar.js';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { main } from '../../src/cli/main.js';
 import { writeAll } from '../../src/cli/output.js';
 import type { CliIO } from '../../src/cli/io.js';
-import { MediaType } from '../../src/oci/types.js';
 import { FakeRegistry } from '../registry/fake-registry.js';
-import { sha } from '../registry/fixtures.js';
+import { buildImage, seedImage, tarLayer } from '../registry/fixtures.js';
 import { bundle } from './run.js';
 
 const U = 'com.urunc.unikernel.';
@@ -68,27 +66,9 @@ describe('punch build failures point at the Containerfile line', () => {
 
   beforeAll(async () => {
     // A Unikraft-like base (os qemu) whose only file is /unikraft/bin/kernel (a real tar layer, uncompressed).
-    const kernel = Buffer.from('kernel\n');
-    const h = { uid: 0, gid: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0 };
-    const layer = Buffer.concat([
-      encodeHeader({ ...h, name: 'unikraft/', type: 'dir', mode: 0o755, size: 0 }),
-      encodeHeader({ ...h, name: 'unikraft/bin/', type: 'dir', mode: 0o755, size: 0 }),
-      encodeHeader({ ...h, name: 'unikraft/bin/kernel', type: 'file', mode: 0o755, size: kernel.length }),
-      kernel,
-      padding(kernel.length),
-      END_OF_ARCHIVE,
-    ]);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'qemu', config: {}, rootfs: { type: 'layers', diff_ids: [sha(layer)] } }));
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: sha(config), size: config.length },
-      layers: [{ mediaType: MediaType.ociLayer, digest: sha(layer), size: layer.length }],
-    }));
+    const layer = tarLayer([{ name: 'unikraft/', mode: 0o755 }, { name: 'unikraft/bin/', mode: 0o755 }, { name: 'unikraft/bin/kernel', mode: 0o755, data: 'kernel\n' }]);
     const host = await registry.start();
-    registry.addBlob('base', layer);
-    registry.addBlob('base', config);
-    registry.addManifest('base', MediaType.ociManifest, manifest, '1');
+    seedImage(registry, 'base', buildImage({ os: 'qemu', architecture: 'amd64', layers: [layer] }), '1');
     base = `${host}/base:1`;
   });
   afterAll(() => registry.stop());

@@ -2,16 +2,18 @@
 // with only CMD changed reuses the disk's layer, two builds at once share the cache, and prune makes
 // room least-recently-used first.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSize } from '../../src/cache/index.js';
 import { main } from '../../src/cli/main.js';
 import { writeAll } from '../../src/cli/output.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { FakeRegistry } from '../registry/fake-registry.js';
+import { buildImage, seedImage, tarLayer } from '../registry/fixtures.js';
 import { bundle } from './run.js';
 
 const U = 'com.urunc.unikernel.';
@@ -63,6 +65,18 @@ function build(dir: string, dest: string, env: NodeJS.ProcessEnv = {}, file = 'C
   return punchIn(dir, ['build', '-f', file, '-t', 'disk:1', '--progress', 'plain', '--output', `type=oci,dest=${dest}`, '.'], env);
 }
 
+/** A base image blob as a pull leaves it in the cache, last used `ageMs` ago. */
+function baseBlob(dir: string, bytes: number, ageMs = 0): string {
+  const data = randomBytes(bytes);
+  const blobs = join(dir, '.cache', 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const path = join(blobs, createHash('sha256').update(data).digest('hex'));
+  writeFileSync(path, data);
+  const t = new Date(Date.now() - ageMs);
+  utimesSync(path, t, t);
+  return path;
+}
+
 const cachedLine = (stderr: string) => stderr.split('\n').filter((l) => l.includes(' layer ') && /\((\[[^\]]*\] )?COPY /.test(l));
 
 describe('punch build with the layer cache', () => {
@@ -112,7 +126,7 @@ describe('punch build with the layer cache', () => {
     await build(dir, 'a.tar', cap);
     await build(dir, 'b.tar', cap, 'Other');
     // disk.img's entry was used least recently: it made room for other.img's.
-    expect((await punchIn(dir, ['cache', 'du'])).stdout).toContain('\n1 entry, 2.0 MiB');
+    expect((await punchIn(dir, ['cache', 'du'])).stdout).toContain('\nlayers            1 entry, 2.0 MiB\n');
     expect(cachedLine((await build(dir, 'c.tar', cap)).stderr)[0]).not.toContain('CACHED');
   });
 
@@ -144,13 +158,18 @@ describe('punch build with the layer cache', () => {
 });
 
 describe('punch cache du and prune', () => {
-  it('du prints the cache folder, its entries and size, and the limit', async () => {
+  it('du prints the cache folder, what its layers and base blobs hold, the total and the limit', async () => {
     const dir = project();
     const empty = await punchIn(dir, ['cache', 'du']);
-    expect(empty).toEqual({ code: 0, stderr: '', stdout: `${join(dir, '.cache', 'layers')}\n0 entries, 0 B (0 bytes)\nlimit 10.00 GiB (default)\n` });
+    expect(empty).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `${join(dir, '.cache')}\nlayers            0 entries, 0 B\nbase image blobs  0 blobs, 0 B\ntotal             0 B (0 bytes); limit 10.00 GiB (default)\n`,
+    });
     await build(dir, 'a.tar');
+    baseBlob(dir, 1 * MiB);
     const du = await punchIn(dir, ['cache', 'du'], { PUNCH_CACHE_MAX: '5g' });
-    expect(du.stdout).toMatch(/\n1 entry, 2\.0 MiB \(\d+ bytes\)\nlimit 5\.00 GiB \(PUNCH_CACHE_MAX\)\n$/);
+    expect(du.stdout).toMatch(/\nlayers            1 entry, 2\.0 MiB\nbase image blobs  1 blob, 1\.0 MiB\ntotal             3\.0 MiB \(\d+ bytes\); limit 5\.00 GiB \(PUNCH_CACHE_MAX\)\n$/);
   });
 
   it('prune --all empties the cache, and the next build packs again', async () => {
@@ -158,7 +177,7 @@ describe('punch cache du and prune', () => {
     await build(dir, 'a.tar');
     const r = await punchIn(dir, ['cache', 'prune', '--all']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^removed 1 entry, freed 2\.0 MiB; 0 entries \(0 B\) left in /);
+    expect(r.stdout).toMatch(/^removed 1 layer entry and 0 base blobs, freed 2\.0 MiB; 0 layer entries and 0 base blobs \(0 B\) left in /);
     expect(cachedLine((await build(dir, 'b.tar')).stderr)[0]).not.toContain('CACHED');
   });
 
@@ -170,9 +189,28 @@ describe('punch cache du and prune', () => {
     await build(dir, 'b.tar', {}, 'Other');
     await build(dir, 'c.tar'); // disk.img's entry is used again: other.img's is now the oldest
     const r = await punchIn(dir, ['cache', 'prune', '--keep-storage', '3MiB']);
-    expect(r.stdout).toMatch(/^removed 1 entry, freed 2\.0 MiB; 1 entry \(2\.0 MiB\) left/);
+    expect(r.stdout).toMatch(/^removed 1 layer entry and 0 base blobs, freed 2\.0 MiB; 1 layer entry and 0 base blobs \(2\.0 MiB\) left/);
     expect(cachedLine((await build(dir, 'd.tar')).stderr)[0]).toContain('CACHED');
     expect(cachedLine((await build(dir, 'e.tar', {}, 'Other')).stderr)[0]).not.toContain('CACHED');
+  });
+
+  it('prune --all removes base image blobs too', async () => {
+    const dir = project();
+    const blob = baseBlob(dir, 1 * MiB);
+    const r = await punchIn(dir, ['cache', 'prune', '--all']);
+    expect(r.stdout).toMatch(/^removed 0 layer entries and 1 base blob, freed 1\.0 MiB; 0 layer entries and 0 base blobs \(0 B\) left in /);
+    expect(existsSync(blob)).toBe(false);
+  });
+
+  it('prune --keep-storage weighs layers and base blobs by last use together', async () => {
+    const dir = project();
+    const old = baseBlob(dir, 1 * MiB, 3_600_000);
+    await build(dir, 'a.tar');
+    const recent = baseBlob(dir, 1 * MiB);
+    // 4 MiB and a few bytes (the entry's records): the oldest, the first base blob, has to go.
+    const r = await punchIn(dir, ['cache', 'prune', '--keep-storage', '4MiB']);
+    expect(r.stdout).toMatch(/^removed 0 layer entries and 1 base blob, freed 1\.0 MiB; 1 layer entry and 1 base blob \(3\.0 MiB\) left/);
+    expect([existsSync(old), existsSync(recent)]).toEqual([false, true]);
   });
 
   it.each([
@@ -190,7 +228,8 @@ describe('punch cache du and prune', () => {
     const r = await punchIn(tmpdir(), ['cache', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('punch cache prune [--all | --keep-storage SIZE]');
-    expect(r.stdout).toContain('$PUNCH_CACHE_DIR/layers (default ~/.cache/punch/layers)');
+    expect(r.stdout).toContain('$PUNCH_CACHE_DIR (default ~/.cache/punch): the layer cache (layers/)');
+    expect(r.stdout).toContain('the base image blobs pulled from registries (blobs/)');
   });
 });
 
@@ -209,5 +248,40 @@ describe('sizes (PUNCH_CACHE_MAX, --keep-storage)', () => {
 
   it.each(['', 'ten', '-1g', '10x', '1ib'])('refuses %j', (text) => {
     expect(parseSize(text)).toHaveProperty('error');
+  });
+});
+
+describe('base image blobs in the cache', () => {
+  const registry = new FakeRegistry();
+  let base = '';
+
+  beforeAll(async () => {
+    // A Unikraft-like base whose one file is its kernel.
+    const host = await registry.start();
+    seedImage(registry, 'base', buildImage({ os: 'qemu', architecture: 'amd64', layers: [tarLayer([{ name: 'kernel', mode: 0o755, data: 'kernel\n' }])] }), '1');
+    base = `${host}/base:1`;
+  });
+  afterAll(() => registry.stop());
+
+  function fromBase(): string {
+    const dir = project(1);
+    writeFileSync(join(dir, 'Containerfile'), `FROM ${base}\nLABEL ${U}binary=/kernel ${U}unikernelType=unikraft ${U}hypervisor=qemu\n`);
+    return dir;
+  }
+
+  it('a build counts in du with the blobs it pulled, and holds no lease once it ended', async () => {
+    const dir = fromBase();
+    expect((await build(dir, 'a.tar')).code).toBe(0);
+    expect((await punchIn(dir, ['cache', 'du'])).stdout).toContain('\nbase image blobs  2 blobs, ');
+    expect(readdirSync(join(dir, '.cache', 'leases'))).toEqual([]);
+  });
+
+  it('prune --all removes the pulled blobs, and the next build pulls them again', async () => {
+    const dir = fromBase();
+    await build(dir, 'a.tar');
+    expect((await punchIn(dir, ['cache', 'prune', '--all'])).stdout).toMatch(/^removed 0 layer entries and 2 base blobs, /);
+    const again = await build(dir, 'b.tar');
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'b.tar')).equals(readFileSync(join(dir, 'a.tar')))).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 // Test images: configs, manifests and indexes built from small strings, stored in a FakeRegistry.
 import { createHash } from 'node:crypto';
+import { END_OF_ARCHIVE, encodeHeader, padding } from '../../src/engine/tar.js';
 import { MediaType, type Descriptor, type ImageConfig, type Index, type Manifest } from '../../src/oci/types.js';
 import type { FakeRegistry } from './fake-registry.js';
 
@@ -9,7 +10,8 @@ export interface ImageSpec {
   os: string;
   architecture: string;
   variant?: string;
-  layers: string[];
+  /** Each layer's bytes as stored (uncompressed); a string for a stand-in, tarLayer() for a real one. */
+  layers: Array<string | Buffer>;
   annotations?: Record<string, string>;
   docker?: boolean;
 }
@@ -24,6 +26,19 @@ export interface BuiltImage {
   mediaType: string;
   /** A descriptor for an index, with the image's platform. */
   descriptor: Descriptor;
+}
+
+/** A real uncompressed layer: root-owned entries at mtime 0, a dir's name ending in `/`. */
+export function tarLayer(entries: Array<{ name: string; mode: number; data?: string }>): Buffer {
+  const h = { uid: 0, gid: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0 };
+  return Buffer.concat([
+    ...entries.flatMap(({ name, mode, data }) => {
+      if (data === undefined) return [encodeHeader({ ...h, name, type: 'dir', mode, size: 0 })];
+      const bytes = Buffer.from(data);
+      return [encodeHeader({ ...h, name, type: 'file', mode, size: bytes.length }), bytes, padding(bytes.length)];
+    }),
+    END_OF_ARCHIVE,
+  ]);
 }
 
 export function buildImage(spec: ImageSpec): BuiltImage {

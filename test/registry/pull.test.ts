@@ -226,3 +226,22 @@ describe('errors users can hit', () => {
     expect(urls).toEqual(['https://registry-1.docker.io/v2/library/alpine/manifests/latest']);
   });
 });
+
+describe('the blob cache hooks of a build', () => {
+  it('hands out the useBlob name of each cached blob and tells of each download once', async () => {
+    const { qemu: q } = unikraftImages();
+    seedIndex(reg, 'unikraft/nginx', '1.15', [q]);
+    const added: string[] = [];
+    const hooked = createRegistryClient({
+      cacheDir,
+      dockerConfigPath: join(cacheDir, 'no-config.json'),
+      useBlob: (p) => `${p}#held`,
+      onBlobAdded: (digest) => added.push(digest),
+    });
+    const first = await hooked.pull(`${host}/unikraft/nginx:1.15`, qemu);
+    const again = await hooked.pull(`${host}/unikraft/nginx:1.15`, qemu);
+    const layerPath = join(cacheDir, 'blobs', 'sha256', sha('qemu kernel').slice(7));
+    expect([first.layers[0]!.path, again.layers[0]!.path]).toEqual([`${layerPath}#held`, `${layerPath}#held`]);
+    expect(added.sort()).toEqual([sha(q.configBytes), sha('qemu kernel')].sort());
+  });
+});
