@@ -255,10 +255,11 @@ describe('the Unikraft catalog base from the loopback registry', () => {
     expect(fileContent(fs, '/unikraft/bin/kernel').toString()).toBe(FC_KERNEL);
   });
 
-  test('a second build downloads no blob: the PUNCH_CACHE_DIR cache is used as is', async () => {
+  test('a second build downloads no blob: the PUNCH_CACHE_DIR blobs are read where they are', async () => {
     const cache = scratch('cache');
+    // Not mtime: a build touches the blobs it uses, which is what LRU pruning orders by.
     const cacheFiles = (): string[] =>
-      listFiles(cache).map((p) => { const st = statSync(p); return `${p} ino=${st.ino} size=${st.size} mtime=${st.mtimeMs}`; });
+      listFiles(cache).map((p) => { const st = statSync(p); return `${p} ino=${st.ino} size=${st.size}`; });
     const repo = catalogBase.slice(registryHost().length + 1, catalogBase.lastIndexOf(':'));
     const blobGets = (log: string): number => log.split('\n').filter((l) => l.includes(`GET /v2/${repo}/blobs/`)).length;
     const build = (n: number) => punchBuildOk(ctx, `type=oci,dest=${join(cache, '..', `cache-${n}.tar`)}`, {
