@@ -55,9 +55,12 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
     digests.set(v, dgst);
     // Equal ops (same digest) from different vertices appear once, with their metadata merged.
     if (!metadata.has(dgst)) def.push(bytes);
-    // As Go, the last vertex with this digest sets its locations.
-    const locs = v.locations ?? [];
-    locations[dgst] = locs.length === 0 ? {} : { locations: locs.map((l) => ({ sourceIndex: sourceIndex(l.map), ranges: l.ranges.map(pbRange) })) };
+    // As Go's sourceMapCollector, each vertex with this digest adds its locations: an image named on
+    // two lines is one op that points at both.
+    const entry = (locations[dgst] ??= {});
+    for (const l of v.locations ?? []) {
+      (entry.locations ??= []).push({ sourceIndex: sourceIndex(l.map), ranges: l.ranges.map(pbRange) });
+    }
     metadata.set(dgst, mergeMetadata(metadata.get(dgst), md));
   };
   // Post-order walk with an explicit stack: a chain of 10 000 COPY ops would overflow the call stack.

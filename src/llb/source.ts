@@ -4,6 +4,7 @@ import type { Platform } from '../platform.js';
 import { Caps } from './caps.js';
 import { goJSON } from './gojson.js';
 import { sortedRecord } from '../order.js';
+import type { SourceLocation } from './sourcemap.js';
 import { State } from './state.js';
 import type { SourceVertex } from './vertex.js';
 
@@ -11,6 +12,8 @@ import type { SourceVertex } from './vertex.js';
 export interface SourceOptions {
   customName?: string;
   ignoreCache?: boolean;
+  /** Where in the build file the source comes from (Docker's frontend gives an image its FROM line). */
+  locations?: SourceLocation[];
 }
 
 export interface ImageOptions extends SourceOptions {
@@ -54,6 +57,7 @@ export function sourceState(spec: SourceSpec, opts: SourceOptions & { platform?:
     platform,
     customName: opts.customName,
     ...(opts.ignoreCache ? { ignoreCache: true } : {}),
+    ...(opts.locations?.length ? { locations: Object.freeze([...opts.locations]) } : {}),
   });
   return new State({ vertex, index: 0 }, platform);
 }

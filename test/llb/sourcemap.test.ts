@@ -1,6 +1,6 @@
 // Source maps in the Definition (Go's llb.SourceMap): where an op comes from, never part of its digest.
 import { describe, expect, it } from 'vitest';
-import { decodeDefinition, encodeDefinition, image, marshal, mkdir, sourceMap, type SourceLocation } from '../../src/llb/index.js';
+import { copy, decodeDefinition, encodeDefinition, image, marshal, mkdir, sourceMap, type SourceLocation } from '../../src/llb/index.js';
 
 const amd64 = { platform: { os: 'linux', architecture: 'amd64' } };
 const file = sourceMap('Containerfile', 'FROM busybox\nRUN make\n', 'Dockerfile');
@@ -42,6 +42,19 @@ describe('source maps', () => {
       .root();
     const d = marshal(st, amd64);
     expect(d.source?.infos?.map((i) => i.filename)).toEqual(['Containerfile', 'sub/Containerfile']);
+  });
+
+  it('records a source op location, as a FROM line gives it', () => {
+    const d = marshal(image('busybox', { locations: at(1) }).file(mkdir('/x', 0o755)), amd64);
+    const source = decodeDefinition(encodeDefinition(d)).ops.find((o) => o.op.source)!;
+    expect(d.source?.locations?.[source.digest]?.locations?.[0]?.ranges?.[0]?.start?.line).toBe(1);
+  });
+
+  it('gives an op that two vertices share the locations of both, as Go does', () => {
+    const st = image('busybox', { locations: at(1) }).file(copy(image('busybox', { locations: at(3) }), '/bin/sh', '/sh'));
+    const d = marshal(st, amd64);
+    const source = decodeDefinition(encodeDefinition(d)).ops.find((o) => o.op.source)!;
+    expect(d.source?.locations?.[source.digest]?.locations?.map((l) => l.ranges?.[0]?.start?.line)).toEqual([1, 3]);
   });
 
   it('survives encoding and decoding', () => {
