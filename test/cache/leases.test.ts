@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlobLease, removeDeadLeases } from '../../src/cache/leases.js';
+import { BlobLease, FOREIGN_LEASE_MS, leaseHost, removeDeadLeases } from '../../src/cache/leases.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -60,10 +60,35 @@ describe('removeDeadLeases', () => {
     live.use(blob);
     // A pid that surely is not running: a child that has exited.
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const deadDir = join(root, 'leases', `${dead}-abcdefgh`);
+    const deadDir = join(root, 'leases', `${leaseHost()}-${dead}-abcdefgh`);
     mkdirSync(deadDir);
     writeFileSync(join(deadDir, 'b'.repeat(64)), 'x');
     removeDeadLeases(root);
     expect(readdirSync(join(root, 'leases'))).toEqual([live.dir.split('/').pop()]);
+  });
+
+  it("keeps another host's lease, whose pid means nothing here, until it is a day old", () => {
+    const { root } = cacheWithBlob();
+    const foreign = (name: string, ageMs: number): void => {
+      const dir = join(root, 'leases', name);
+      mkdirSync(dir, { recursive: true });
+      const at = new Date(Date.now() - ageMs);
+      utimesSync(dir, at, at);
+    };
+    foreign(`${leaseHost()}x-1-fresh`, FOREIGN_LEASE_MS - 60_000);
+    foreign(`${leaseHost()}x-1-stale`, FOREIGN_LEASE_MS + 60_000);
+    removeDeadLeases(root);
+    expect(readdirSync(join(root, 'leases'))).toEqual([`${leaseHost()}x-1-fresh`]);
+  });
+
+  it('removes a folder whose name is no lease', () => {
+    const { root } = cacheWithBlob();
+    mkdirSync(join(root, 'leases', 'stray'), { recursive: true });
+    removeDeadLeases(root);
+    expect(readdirSync(join(root, 'leases'))).toEqual([]);
+  });
+
+  it('writes a hostname with path separators as one folder name', () => {
+    expect(leaseHost('a/b c-d')).toBe('a_b_c_d');
   });
 });
