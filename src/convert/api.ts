@@ -7,6 +7,7 @@ import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
 import type { NamedContextLookup, Planner } from '../plan/types.js';
 import type { UruncRelease } from '../urunc/releases.js';
+import type { RemoteContext } from './remote-context.js';
 
 export interface ResolvedImage {
   /** Manifest-list or manifest digest the base was resolved to (pins the LLB source), if known. */
@@ -44,6 +45,8 @@ export interface NamedContexts {
   locals: ReadonlyMap<string, NamedLocal>;
   /** The client's OCI stores (BuildKit's `oci.session`/`oci.store`), by `oci-layout://` reference. */
   ociStores?: ReadonlyMap<string, OciStore>;
+  /** The git repositories and HTTP downloads BuildKit fetches itself, by opt key. */
+  remotes?: ReadonlyMap<string, RemoteContext>;
 }
 
 /**

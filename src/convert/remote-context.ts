@@ -53,6 +53,15 @@ export function httpContextState(c: Extract<RemoteContext, { kind: 'http' }>): S
   return http(c.url, { filename: HTTP_CONTEXT_FILE, customName: '[internal] load remote build context' });
 }
 
+/**
+ * A named context that is a git repository or an HTTP download, as Docker's frontend loads it
+ * (dockerui/namedcontext.go): the checkout, or the download as one file named `context`, never unpacked.
+ */
+export function namedRemoteState(c: RemoteContext, key: string): State {
+  if (c.kind === 'git') return gitContextState(c, false);
+  return http(c.url, { filename: HTTP_CONTEXT_FILE, customName: `[context ${key}] ${c.url}` });
+}
+
 /** An archive download unpacked into an empty filesystem (Docker's ADD rules: tar, gzip, bzip2, xz). */
 export function unpackedContext(download: State): State {
   return scratch().file(copy(download, `/${HTTP_CONTEXT_FILE}`, '/', { attemptUnpack: true }));

@@ -10,6 +10,7 @@ import { applyStageConfig, emptyImageConfig, inheritConfig } from './config.js';
 import { contextIncludePatterns } from './context.js';
 import { diagnostic, PunchError, type Diagnostic, type SourceRange } from '../diagnostics.js';
 import { missingRunCaps } from './run-caps.js';
+import { namedRemoteState } from './remote-context.js';
 import { proxyEnvOf, runStep } from './run-step.js';
 import { initrdStep } from './initrd-step.js';
 import { basePlatform, fileLabels, fromChain, neededStages } from './stages.js';
@@ -59,10 +60,13 @@ function contextState(input: BuildInput, steps: readonly Step[]): State {
 }
 
 /**
- * A named context's directory, as Docker's frontend loads it: the dir's own .dockerignore applied, only
- * the paths COPY and RUN mounts read (all of it when a stage is built FROM it).
+ * A named context's files, as Docker's frontend loads them: a git checkout or HTTP download whole; a
+ * client directory with its own .dockerignore applied, only the paths COPY and RUN mounts read (all
+ * of it when a stage is built FROM it).
  */
 function namedLocalState(input: BuildInput, key: string, stages: readonly Stage[]): State {
+  const remote = input.namedContexts?.remotes?.get(key);
+  if (remote) return namedRemoteState(remote, key);
   const c = input.namedContexts?.locals.get(key);
   if (!c) throw new Error(`named context ${key} has no directory`);
   const fromIt = (from: CopyFrom): boolean => from.kind === 'local' && from.key === key;

@@ -1,8 +1,10 @@
 // The `context:NAME[::PLATFORM]=VALUE` opts buildx sends for `--build-context` (and
 // `sharedkey:localdir:NAME`), read as BuildKit's Dockerfile frontend reads them
 // (frontend/dockerui/namedcontext.go): the value's kind before the first `:`, `//` after it optional.
-// A directory's own .dockerignore is loaded through the session before the build, as Docker's does.
+// A directory's own .dockerignore is loaded through the session before the build, as Docker's does;
+// a git repository or an HTTP download is fetched by BuildKit when a step needs it.
 import type { NamedContextInput } from '../session/index.js';
+import { detectRemoteContext, type RemoteContext } from '../convert/index.js';
 import { formatReference, isReferenceError, parseReference } from '../oci/reference.js';
 import { Caps, type OciStore } from '../llb/index.js';
 import { hostPlatform } from '../platform.js';
@@ -18,9 +20,12 @@ export type NamedContextOpt =
    * `oci-layout://<storeID>[:tag]@<digest>`; `ref` names it as BuildKit's frontend does: the context's
    * name with the digest (`docker.io/library/kernel@sha256:…`), for logs and the source identifier.
    */
-  | { key: string; kind: 'oci-layout'; storeId: string; ref: string; digest: string };
+  | { key: string; kind: 'oci-layout'; storeId: string; ref: string; digest: string }
+  /** `git://…`, `git@…`, or an http(s) URL: a git repository (a `.git` path), else a download. */
+  | { key: string; kind: 'remote'; remote: RemoteContext };
 
 const CONTEXT_PREFIX = 'context:';
+const FORMS = 'expected docker-image://REF, local:DIR, oci-layout://REF, a git URL or an http(s) URL';
 
 function unsupported(key: string, value: string, what: string): FrontendError {
   return new FrontendError(`build context ${key}=${value}: ${what}`);
@@ -34,17 +39,20 @@ export function parseNamedContexts(opts: Record<string, string>): NamedContextOp
     const key = k.slice(CONTEXT_PREFIX.length);
     const value = opts[k]!;
     const colon = value.indexOf(':');
-    if (colon < 0) throw unsupported(key, value, 'invalid context specifier: expected docker-image://REF, local:DIR or oci-layout://REF');
-    const kind = value.slice(0, colon);
+    if (colon < 0) throw unsupported(key, value, `invalid context specifier: ${FORMS}`);
+    // As Docker's: `git@host:repo` (an SSH URL with no scheme) is a git context.
+    const kind = value.startsWith('git@') ? 'git' : value.slice(0, colon);
     const rest = value.slice(colon + 1).replace(/^\/\//, '');
     if (kind === 'docker-image') out.push({ key, kind: 'image', ref: rest });
     else if (kind === 'local') out.push({ key, kind: 'local', name: rest, sharedKey: opts[`sharedkey:localdir:${key}`] ?? '' });
     else if (kind === 'oci-layout') out.push(ociLayoutContext(key, value, rest));
     else if (kind === 'input') {
       throw unsupported(key, value, "a bake target's result as a context is not supported by punch; build that target, push it and pass docker-image://REF");
-    } else if (kind === 'git' || kind === 'http' || kind === 'https' || kind.startsWith('git@')) {
-      throw unsupported(key, value, 'remote named contexts are not supported by punch; clone or download it and pass the directory');
-    } else throw unsupported(key, value, `unsupported context source ${kind}: expected docker-image://REF, local:DIR or oci-layout://REF`);
+    } else if (kind === 'git' || kind === 'http' || kind === 'https') {
+      const remote = detectRemoteContext(value);
+      if (!remote || (kind === 'git' && remote.kind !== 'git')) throw unsupported(key, value, `invalid git context: write git://HOST/REPO[#REF[:DIR]], git@HOST:REPO[#REF[:DIR]] or https://HOST/REPO.git[#REF[:DIR]]`);
+      out.push({ key, kind: 'remote', remote });
+    } else throw unsupported(key, value, `unsupported context source ${kind}: ${FORMS}`);
   }
   return out;
 }
@@ -74,6 +82,17 @@ export function requireOciLayoutCap(contexts: readonly NamedContextOpt[], llbCap
   }
 }
 
+/** A git context's `#ref:dir` needs BuildKit v0.9+ (Docker 20.10's v0.8 checks out whole repositories only). */
+export function requireGitSubdirCap(contexts: readonly NamedContextOpt[], llbCaps: { has(cap: string): boolean }): void {
+  const sub = contexts.find((c) => c.kind === 'remote' && c.remote.kind === 'git' && c.remote.subdir !== '');
+  if (sub && !llbCaps.has(Caps.sourceGitSubdir)) {
+    throw new FrontendError(
+      `build context ${sub.key}: this BuildKit cannot check out a directory of a repository (no LLB capability ${Caps.sourceGitSubdir}; BuildKit v0.9+ has it): ` +
+        'name the repository without :DIR and COPY --from the directory, or use a newer engine',
+    );
+  }
+}
+
 /** How the frontend resolves an oci-layout context's image config: in the client's store, named as Docker's frontend names it. */
 export function ociLayoutResolve(contexts: readonly NamedContextOpt[], sessionId: string | undefined, ref: string): { ref: string; logName: string; ociStore: OciStore } | undefined {
   const c = contexts.find((x) => x.kind === 'oci-layout' && `oci-layout://${x.ref}` === ref);
@@ -90,6 +109,7 @@ export async function loadNamedContexts(contexts: readonly NamedContextOpt[], se
   return Promise.all(
     contexts.map(async (c): Promise<NamedContextInput> => {
       if (c.kind === 'image') return { key: c.key, value: { kind: 'image', ref: c.ref } };
+      if (c.kind === 'remote') return { key: c.key, value: { kind: 'remote', remote: c.remote } };
       if (c.kind === 'oci-layout') {
         return { key: c.key, value: { kind: 'oci-layout', ref: `oci-layout://${c.ref}`, ...(sessionId ? { store: { sessionId, storeId: c.storeId } } : {}) } };
       }

@@ -26,7 +26,7 @@ import { GrpcCode } from './grpc-status.js';
 import { connectTransport } from './connect.js';
 import { GrpcError, joinStreams, type UnaryCaller } from './transport.js';
 import { warnOptions, type WarningTarget } from './warnings.js';
-import { loadNamedContexts, ociLayoutResolve, requireOciLayoutCap } from './named-contexts.js';
+import { loadNamedContexts, ociLayoutResolve, requireGitSubdirCap, requireOciLayoutCap } from './named-contexts.js';
 
 export interface FrontendIO {
   /** Bytes from BuildKit (the process's stdin). */
@@ -178,6 +178,7 @@ class FrontendSession {
     const defaultPlatform = caps.platforms[0] ?? hostPlatform(process.arch);
     if (opts.requestId === REQUEST_DESCRIBE) return { metadata: describeResult() };
     requireOciLayoutCap(opts.namedContexts, caps.llb);
+    requireGitSubdirCap(opts.namedContexts, caps.llb);
     const loaded = await this.loadInputs(opts);
     const file = loaded.file;
     this.warningTarget = { digest: loaded.digest, file, data: loaded.bytes };

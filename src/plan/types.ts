@@ -26,8 +26,9 @@ export type CopyFrom =
 
 /**
  * What a named context (`--build-context NAME=…`, BuildKit's `context:NAME` opt) stands for: an image
- * (`docker-image://`, `oci-layout://`, ref already normalised), the empty image, or a directory known
- * to the engine by `key` (the opt's key: `NAME` or `NAME::PLATFORM`).
+ * (`docker-image://`, `oci-layout://`, ref already normalised), the empty image, or files with no image
+ * config known to the engine by `key` (the opt's key: `NAME` or `NAME::PLATFORM`): a client directory,
+ * a git checkout or an HTTP download.
  */
 export type NamedContextSource = { kind: 'image'; ref: string } | { kind: 'scratch' } | { kind: 'local'; key: string };
 

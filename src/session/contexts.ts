@@ -1,7 +1,7 @@
 // Named contexts (`--build-context NAME=…`, BuildKit's `context:NAME[::PLATFORM]` opts) read once for
 // every way in: each key's value checked and normalised, each directory's own .dockerignore parsed,
 // and the lookup the planner matches FROM names, stage names and `--from` values against.
-import type { ContextSource, NamedContexts, NamedLocal, OciStore } from '../convert/index.js';
+import type { ContextSource, NamedContexts, NamedLocal, OciStore, RemoteContext } from '../convert/index.js';
 import { contextName, isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import type { NamedContextSource } from '../plan/types.js';
@@ -14,7 +14,9 @@ export type NamedContextValue =
   /** `oci-layout://…`, the whole reference; through BuildKit, the client's OCI store that holds it. */
   | { kind: 'oci-layout'; ref: string; store?: OciStore }
   /** A directory; `ignore` is its `.dockerignore`, if it has one. */
-  | { kind: 'local'; local: Omit<ContextSource, 'excludePatterns'>; ignore?: Uint8Array; sharedKey?: string };
+  | { kind: 'local'; local: Omit<ContextSource, 'excludePatterns'>; ignore?: Uint8Array; sharedKey?: string }
+  /** A git repository or an HTTP download, which BuildKit fetches. */
+  | { kind: 'remote'; remote: RemoteContext };
 
 export interface NamedContextInput {
   /** `NAME` or `NAME::PLATFORM`. */
@@ -40,7 +42,7 @@ function splitKey(key: string): { name: string; platform?: Platform } {
 }
 
 function source(key: string, value: NamedContextValue): NamedContextSource {
-  if (value.kind === 'local') return { kind: 'local', key };
+  if (value.kind === 'local' || value.kind === 'remote') return { kind: 'local', key };
   if (value.kind === 'oci-layout') {
     if (!isOciLayoutRef(value.ref)) throw new NamedContextError(`named context "${key}": ${value.ref} is not an oci-layout:// reference`);
     return { kind: 'image', ref: value.ref };
@@ -56,10 +58,12 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
   const byKey = new Map<string, NamedContextSource>();
   const locals = new Map<string, NamedLocal>();
   const ociStores = new Map<string, OciStore>();
+  const remotes = new Map<string, RemoteContext>();
   for (const { key, value } of inputs) {
     const { name, platform } = splitKey(key);
     byKey.set(platform ? `${name}::${formatPlatform(platform)}` : name, source(key, value));
     if (value.kind === 'oci-layout' && value.store) ociStores.set(value.ref, value.store);
+    if (value.kind === 'remote') remotes.set(key, value.remote);
     if (value.kind === 'local') {
       locals.set(key, { ...value.local, key, sharedKey: value.sharedKey ?? '', excludePatterns: excludePatterns(value.ignore, `${key}/.dockerignore`) });
     }
@@ -68,5 +72,6 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
     lookup: (name, platform) => byKey.get(`${name}::${formatPlatform(platform)}`) ?? byKey.get(name),
     locals,
     ociStores,
+    remotes,
   };
 }

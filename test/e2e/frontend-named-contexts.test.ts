@@ -1,11 +1,16 @@
 // `docker buildx build --build-context` through the punch frontend on Docker 26 (buildx 0.13.1): buildx
 // sends context:NAME opts (and asks for the moby.buildkit.frontend.contexts cap, which the image
 // advertises); a directory is sent through the session like the main context, with its own
-// .dockerignore; docker-image:// replaces the FROM image of that name. Docker 20.10's client has no
-// --build-context (and its build API carries no context:NAME opts): the test there shows that.
-import { expect, test } from 'vitest';
+// .dockerignore; docker-image:// replaces the FROM image of that name; a git URL or an http(s) URL is
+// fetched by BuildKit (a repository served by `git http-backend` on loopback, a file beside it).
+// Docker 20.10's client has no --build-context (and its build API carries no context:NAME opts): the
+// test there shows that.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dockerBuild, e2e, imageRootfs, makeContext, onEachEngine } from './engine.js';
 import { URUNC, punchBuildOk, punchContext, tree } from './frontend-support.js';
+import { makeGitRepo, startRemoteServer, type RemoteServer } from './remote-server.js';
 
 const LABELS = `LABEL ${URUNC}binary=/unikernel/app.hvt ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\n`;
 
@@ -32,6 +37,34 @@ onEachEngine(() => {
     const context = punchContext(`FROM alpine AS kernel\nRUN exit 1\nFROM scratch\nCOPY --from=kernel app.hvt /unikernel/app.hvt\n${LABELS}`);
     await punchBuildOk({ context, tag: 'punch-e2e/named:stage', extraArgs: ['--build-context', `kernel=${kernel}`] });
     expect(tree(await imageRootfs('punch-e2e/named:stage'))['/unikernel/app.hvt']).toMatchObject({ content: Buffer.from('prebuilt\n') });
+  });
+
+  describe('remote named contexts', () => {
+    let server: RemoteServer;
+    beforeAll(async () => {
+      const root = join(e2e().scratchDir, `named-remote-${process.pid}-${Date.now()}`);
+      mkdirSync(root, { recursive: true });
+      makeGitRepo(root, 'kernel', 'main', { v1: { 'out/app.hvt': 'kernel v1\n' }, v2: { 'out/app.hvt': 'kernel v2\n' } });
+      writeFileSync(join(root, 'app.hvt'), 'downloaded kernel\n');
+      server = await startRemoteServer(root);
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    test("kernel=<git URL>#v1:out: COPY --from=kernel reads that directory of the tag's checkout", async () => {
+      const context = punchContext(`FROM scratch\nCOPY --from=kernel app.hvt /unikernel/app.hvt\n${LABELS}`, { 'app.hvt': 'the main context\n' });
+      const r = await punchBuildOk({ context, tag: 'punch-e2e/named:git', extraArgs: ['--build-context', `kernel=${server.url}/kernel.git#v1:out`] });
+      expect(r.stderr).toContain(`load git source ${server.url}/kernel.git#v1:out`);
+      expect(tree(await imageRootfs('punch-e2e/named:git'))['/unikernel/app.hvt']).toMatchObject({ content: Buffer.from('kernel v1\n') });
+    });
+
+    test('kernel=<http URL>: the download is one file named context', async () => {
+      const context = punchContext(`FROM scratch\nCOPY --from=kernel context /unikernel/app.hvt\n${LABELS}`);
+      const r = await punchBuildOk({ context, tag: 'punch-e2e/named:http', extraArgs: ['--build-context', `kernel=${server.url}/app.hvt`] });
+      expect(r.stderr).toContain(`[context kernel] ${server.url}/app.hvt`);
+      expect(tree(await imageRootfs('punch-e2e/named:http'))['/unikernel/app.hvt']).toMatchObject({ content: Buffer.from('downloaded kernel\n') });
+    });
   });
 }, (e) => e.info.buildx);
 

@@ -138,3 +138,32 @@ describe('context:NAME=oci-layout://STORE[:TAG]@DIGEST (buildx --build-context N
     expect(r.fake.requests('Solve').map((s) => sourceOf(s.Definition).identifier)).not.toContain(`oci-layout://${ref}`);
   });
 });
+
+describe('context:NAME=<git or http(s) URL>', () => {
+  it('makes COPY --from=NAME read the git checkout BuildKit fetches, and nothing from the session', async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=https://git.example/kernel.git#v1:out']);
+    const r = await run({ dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    expect(graphSources(r.fake.requests('Solve')).map((s) => s.identifier)).toEqual(['git://git.example/kernel.git#v1:out']);
+  });
+
+  it('makes it read an http download as one file named context', async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=https://dl.example/kernel.bin']);
+    const r = await run({ dockerfileDir: { Containerfile: `FROM scratch\nCOPY --from=kernel context /unikernel/kernel\n${LABELS}` } }, env, buildGraph);
+    expect(graphSources(r.fake.requests('Solve'))).toEqual([{ identifier: 'https://dl.example/kernel.bin', attrs: { 'http.filename': 'context' } }]);
+  });
+
+  it('is refused, naming the cap, for a #ref:dir on an engine that cannot check out a directory (BuildKit v0.8)', async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=https://git.example/kernel.git#v1:out']);
+    const r = await run({ pong: pongV08, dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
+    expect(r.returned.error?.message).toMatch(/^build context kernel: this BuildKit cannot check out a directory of a repository \(no LLB capability source\.git\.subdir; BuildKit v0\.9\+ has it\)/);
+    expect(graphSources(r.fake.requests('Solve')).map((s) => s.identifier)).not.toContain('git://git.example/kernel.git#v1:out');
+  });
+
+  it('takes a repository without :DIR on that engine', async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=https://git.example/kernel.git#v1']);
+    const r = await run({ pong: pongV08, dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    expect(graphSources(r.fake.requests('Solve')).map((s) => s.identifier)).toEqual(['git://git.example/kernel.git#v1']);
+  });
+});

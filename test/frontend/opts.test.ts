@@ -189,6 +189,16 @@ describe('the HTTP/2 switch (PUNCH_FRONTEND_HTTP2)', () => {
 });
 
 describe('named contexts (context:NAME opts from --build-context)', () => {
+  it.each([
+    ['https://example.com/k.git#v1:boot', { kind: 'git', url: 'https://example.com/k.git#v1:boot', remote: 'https://example.com/k.git', ref: 'v1', subdir: 'boot' }],
+    ['git://example.com/k#main', { kind: 'git', url: 'git://example.com/k#main', remote: 'git://example.com/k', ref: 'main', subdir: '' }],
+    ['git@example.com:org/k.git', { kind: 'git', url: 'git@example.com:org/k.git', remote: 'git@example.com:org/k.git', ref: '', subdir: '' }],
+    ['https://example.com/kernel.bin', { kind: 'http', url: 'https://example.com/kernel.bin' }],
+  ])('reads %s as a remote context BuildKit fetches', (value, remote) => {
+    expect(parseFrontendOptions({ 'context:kernel': value }).namedContexts).toEqual([{ key: 'kernel', kind: 'remote', remote }]);
+  });
+
+
   it('reads docker-image:// and local: values, with or without //, and the dir\'s shared key', () => {
     const o = parseFrontendOptions({
       'context:alpine': 'docker-image://127.0.0.1:5000/busybox:1',
@@ -218,7 +228,7 @@ describe('named contexts (context:NAME opts from --build-context)', () => {
     ['oci-layout://@sha256:' + 'a'.repeat(64), 'the oci-layout reference has no store ID'],
     ['oci-layout://store1@sha256:abc', 'could not parse the oci-layout reference'],
     ['input:target', "a bake target's result as a context is not supported by punch"],
-    ['https://example.com/k.git', 'remote named contexts are not supported by punch'],
+    ['git://', 'invalid git context: write git://HOST/REPO'],
     ['ftp://host/x', 'unsupported context source ftp'],
   ])('refuses %s, naming the context and what to do', (value, message) => {
     expect(() => parseFrontendOptions({ 'context:kernel': value })).toThrow(FrontendError);

@@ -2,6 +2,7 @@
 // as BuildKit's Dockerfile frontend replaces it (frontend/dockerui/namedcontext.go, dockerfile2llb).
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, PunchError } from '../../src/diagnostics.js';
+import { detectRemoteContext } from '../../src/convert/index.js';
 import { decodeDefinition, encodeDefinition } from '../../src/llb/index.js';
 import { NamedContextError, planSession, type NamedContextInput, type SessionInput } from '../../src/session/index.js';
 
@@ -86,6 +87,27 @@ describe('a named context that is a directory', () => {
     const text = `FROM scratch AS build\nFROM scratch\nCOPY --from=build k /unikernel/kernel\nCOPY kernel /unikernel/kernel\n${LABELS}`;
     const src = await sources(input(text, [dir('kernel')]));
     expect(src.map((s) => s.id)).toEqual(['local://context']);
+  });
+});
+
+const remote = (key: string, value: string): NamedContextInput => ({ key, value: { kind: 'remote', remote: detectRemoteContext(value)! } });
+
+describe('a named context that is a git repository or an HTTP download', () => {
+  it("is what COPY --from=NAME reads: the repository's checkout at the ref, the whole of it", async () => {
+    const text = `FROM scratch\nCOPY --from=kernel build/kernel /unikernel/kernel\n${LABELS}`;
+    const src = await sources(input(text, [remote('kernel', 'https://git.example/kernel.git#v1:out')]));
+    expect(src).toEqual([{ id: 'git://git.example/kernel.git#v1:out', attrs: { 'git.authheadersecret': 'GIT_AUTH_HEADER', 'git.authtokensecret': 'GIT_AUTH_TOKEN', 'git.fullurl': 'https://git.example/kernel.git' }, name: '[internal] load git source https://git.example/kernel.git#v1:out' }]);
+  });
+
+  it('is a download of one file named context, not unpacked, named after the context in progress', async () => {
+    const text = `FROM scratch\nCOPY --from=kernel context /unikernel/kernel\n${LABELS}`;
+    const src = await sources(input(text, [remote('kernel', 'https://dl.example/kernel.bin')]));
+    expect(src).toEqual([{ id: 'https://dl.example/kernel.bin', attrs: { 'http.filename': 'context' }, name: '[context kernel] https://dl.example/kernel.bin' }]);
+  });
+
+  it('can be a stage base: FROM NAME builds on the checkout', async () => {
+    const src = await sources(input(`FROM kernel\n${LABELS}`, [remote('kernel', 'git://git.example/kernel#main')]));
+    expect(src.map((s) => s.id)).toEqual(['git://git.example/kernel#main']);
   });
 });
 
