@@ -39,7 +39,7 @@ export function readBuildContexts(values: readonly string[] | undefined, cwd: st
       continue;
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^git@/.test(value)) {
-      throw new UsageError(`--build-context ${item}: punch's local builds read no remote contexts: clone or download it and pass the directory; ${FORMS}`);
+      throw new UsageError(`--build-context ${item}: punch's local builds read no remote contexts: clone or download it and pass the directory, or build through BuildKit (docker buildx build), whose punch frontend fetches it; ${FORMS}`);
     }
     const dir = resolve(cwd, value);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--build-context ${item}: ${value} is not a directory; ${FORMS}`);

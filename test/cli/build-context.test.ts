@@ -80,7 +80,7 @@ describe('--build-context values', () => {
     ['=dir', /^--build-context =dir: expected NAME=VALUE/],
     ['kernel=', /^--build-context kernel=: expected NAME=VALUE/],
     ['kernel=./no-such-dir', /^--build-context kernel=\.\/no-such-dir: \.\/no-such-dir is not a directory; write --build-context/],
-    ['src=https://example.com/repo.git', /^--build-context src=https:\/\/example.com\/repo.git: punch's local builds read no remote contexts: clone or download it/],
+    ['src=https://example.com/repo.git', /^--build-context src=https:\/\/example.com\/repo.git: punch's local builds read no remote contexts: clone or download it and pass the directory, or build through BuildKit \(docker buildx build\)/],
     ['alpine=docker-image://Not/Valid', /^--build-context: named context "alpine": docker-image:\/\/Not\/Valid is not a valid image reference/],
     ['alpine::linux/nope/x/y=docker-image://alpine', /^--build-context: named context "alpine::linux\/nope\/x\/y": /],
   ])('refuses %s, naming the flag and what to write', (value, message) => {
