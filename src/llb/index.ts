@@ -21,6 +21,7 @@ export type {
   UserSpec,
 } from './vertex.js';
 export { marshal, type MarshalOptions } from './marshal.js';
+export { definitionState } from './definition-state.js';
 export { sourceMap, type SourceLocation, type SourceMap, type SourcePosition } from './sourcemap.js';
 export {
   decodeDefinition,

@@ -6,7 +6,7 @@ import type { Definition } from './definition.js';
 import { digestOf } from './digest.js';
 import { sortedRecord } from '../order.js';
 import { mergeMetadata, type OpMetadataValue } from './metadata.js';
-import { opOf, vertexInputs } from './ops.js';
+import { opBytesOf, vertexInputs } from './ops.js';
 import type { State } from './state.js';
 import type { SourceLocation, SourceMap } from './sourcemap.js';
 import type { Output, Vertex } from './vertex.js';
@@ -49,8 +49,7 @@ export function marshal(state: State, opts: MarshalOptions): Definition {
   };
 
   const emit = (v: Vertex): void => {
-    const { op, metadata: md } = opOf(v, ctx);
-    const bytes = pb.Op.encode(op).finish();
+    const { bytes, metadata: md } = opBytesOf(v, ctx);
     const dgst = digestOf(bytes);
     digests.set(v, dgst);
     // Equal ops (same digest) from different vertices appear once, with their metadata merged.

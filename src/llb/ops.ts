@@ -31,6 +31,8 @@ export function vertexInputs(v: Vertex): Output[] {
   switch (v.kind) {
     case 'source':
       return [];
+    case 'definition':
+      return [...v.inputs];
     case 'exec':
       return execInputs(v);
     case 'file': {
@@ -49,7 +51,14 @@ export function vertexInputs(v: Vertex): Output[] {
   }
 }
 
-export function opOf(v: Vertex, ctx: OpContext): OpWithMetadata {
+/** The vertex's marshalled pb.Op and its metadata; an op from another Definition keeps its bytes. */
+export function opBytesOf(v: Vertex, ctx: OpContext): { bytes: Uint8Array; metadata: OpMetadataValue } {
+  if (v.kind === 'definition') return { bytes: v.bytes, metadata: v.metadata };
+  const { op, metadata } = opOf(v, ctx);
+  return { bytes: pb.Op.encode(op).finish(), metadata };
+}
+
+function opOf(v: Exclude<Vertex, { kind: 'definition' }>, ctx: OpContext): OpWithMetadata {
   switch (v.kind) {
     case 'source':
       return sourceOp(v, ctx);

@@ -1,5 +1,6 @@
 // The graph behind a State: immutable vertices, each marshalled to one pb.Op. Only this package builds them.
 import type { Platform } from '../platform.js';
+import type { OpMetadataValue } from './metadata.js';
 import type { SourceLocation } from './sourcemap.js';
 
 /** One output of a vertex (source and file ops have one, index 0; exec numbers its mounts' outputs). */
@@ -8,7 +9,20 @@ export interface Output {
   readonly index: number;
 }
 
-export type Vertex = SourceVertex | FileVertex | ExecVertex;
+export type Vertex = SourceVertex | FileVertex | ExecVertex | DefinitionVertex;
+
+/**
+ * An op of a Definition made elsewhere (Go's DefinitionOp), such as a frontend input: marshalled as
+ * the very bytes it came in, so its digest, and every digest that names it, stay as they were.
+ */
+export interface DefinitionVertex {
+  readonly kind: 'definition';
+  readonly bytes: Uint8Array;
+  /** The ops its inputs name, in the op's input order. */
+  readonly inputs: readonly Output[];
+  readonly metadata: OpMetadataValue;
+  readonly locations?: readonly SourceLocation[];
+}
 
 export interface SourceVertex {
   readonly kind: 'source';
