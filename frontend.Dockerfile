@@ -16,8 +16,9 @@ RUN ["node", "-e", "require('fs').mkdirSync('/usr/local/bin',{recursive:true});r
 LABEL moby.buildkit.frontend.network.none="true"
 # Frontend caps punch implements (comma-separated, e.g. moby.buildkit.frontend.inputs). BuildKit
 # refuses a build that needs a cap not listed here. This list must match what src/frontend
-# implements: subrequests (outline, targets, lint, describe: `buildx build --print/--call`) and named
-# contexts (`context:NAME` opts: `buildx build --build-context`, which asks for this cap).
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts"
+# implements: subrequests (outline, targets, lint, describe: `buildx build --print/--call`), named
+# contexts (`context:NAME` opts: `buildx build --build-context`, which asks for this cap) and inputs
+# (BuildKit asks for it when the client sends frontend inputs: bake's `target:` contexts).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.inputs"
 # BuildKit runs the Entrypoint (Cmd is ignored).
 ENTRYPOINT ["node", "/punch/punch.cjs", "frontend"]

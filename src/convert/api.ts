@@ -47,6 +47,15 @@ export interface NamedContexts {
   ociStores?: ReadonlyMap<string, OciStore>;
   /** The git repositories and HTTP downloads BuildKit fetches itself, by opt key. */
   remotes?: ReadonlyMap<string, RemoteContext>;
+  /** Frontend inputs (bake's `target:` contexts), by opt key. */
+  inputs?: ReadonlyMap<string, NamedInput>;
+}
+
+/** A frontend input as a named context: the Definition it builds, and its image config if it has one. */
+export interface NamedInput {
+  /** The encoded pb.Definition, as the bridge's Inputs call gave it. */
+  definition: Uint8Array;
+  config?: ImageConfig;
 }
 
 /**

@@ -21,7 +21,7 @@ import { checkConfig, finish, partialDiagnostics } from './checks.js';
 import type { CheckConfig } from '../urunc/check-config.js';
 
 export { HTTP_CONTEXT_FILE, contextSubdir, detectRemoteContext, gitContextState, httpContextState, isArchive, unpackedContext, type RemoteContext } from './remote-context.js';
-export { missingArtifactMessage, type Artifact, type BuildContext, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type NamedContexts, type NamedLocal, type OciStore, type RemoteContextSource, type ResolvedImage, type RunEngineOptions } from './api.js';
+export { missingArtifactMessage, type Artifact, type BuildContext, type BuildGraph, type BuildInput, type ContextSource, type ImageResolver, type NamedContexts, type NamedInput, type NamedLocal, type OciStore, type RemoteContextSource, type ResolvedImage, type RunEngineOptions } from './api.js';
 export { UNIKRAFT_KERNEL_PATH } from './metadata.js';
 export { neededStages } from './stages.js';
 export { PUBLISHED_REPOSITORY, TOOLS_IMAGE_ARG, toolsImage, type ToolsImage, type ToolsImageOrigin } from './tools-image.js';

@@ -1,5 +1,5 @@
 // The LLB of each stage and the image config it leads to, in file order.
-import { copy, image, local, mkdir, mkfile, ociLayout, scratch, sourceMap, type ChownSpec, type CopyInfo, type FileAction, type SourceLocation, type State, type UserSpec } from '../llb/index.js';
+import { copy, definitionState, image, local, mkdir, mkfile, ociLayout, scratch, sourceMap, type ChownSpec, type CopyInfo, type FileAction, type SourceLocation, type State, type UserSpec } from '../llb/index.js';
 import { isOciLayoutRef } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Platform } from '../platform.js';
@@ -67,6 +67,8 @@ function contextState(input: BuildInput, steps: readonly Step[]): State {
 function namedLocalState(input: BuildInput, key: string, stages: readonly Stage[]): State {
   const remote = input.namedContexts?.remotes?.get(key);
   if (remote) return namedRemoteState(remote, key);
+  const given = input.namedContexts?.inputs?.get(key);
+  if (given) return definitionState(given.definition, undefined);
   const c = input.namedContexts?.locals.get(key);
   if (!c) throw new Error(`named context ${key} has no directory`);
   const fromIt = (from: CopyFrom): boolean => from.kind === 'local' && from.key === key;
@@ -173,7 +175,9 @@ export function stageGraphs(plan: Plan, input: BuildInput, bases: Bases, target:
       config = configs.get(st.base.stage)!;
     } else if (st.base.kind === 'local') {
       state = namedLocal(st.base.key).withPlatform(target);
-      config = emptyImageConfig(target);
+      // A bake target's result comes with its image config; a directory has none.
+      const inherited = input.namedContexts?.inputs?.get(st.base.key)?.config;
+      config = inherited ? inheritConfig(inherited, target) : emptyImageConfig(target);
     } else {
       const p = basePlatform(st, finalChain.has(st.index), target, labels);
       state = imageState(st.base.ref, p, ignoresCache(st));

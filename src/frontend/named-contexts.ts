@@ -2,8 +2,12 @@
 // `sharedkey:localdir:NAME`), read as BuildKit's Dockerfile frontend reads them
 // (frontend/dockerui/namedcontext.go): the value's kind before the first `:`, `//` after it optional.
 // A directory's own .dockerignore is loaded through the session before the build, as Docker's does;
-// a git repository or an HTTP download is fetched by BuildKit when a step needs it.
+// a git repository or an HTTP download is fetched by BuildKit when a step needs it; `input:NAME` (a
+// bake target's result) is the frontend input of that name, with the image config buildx sends in
+// `input-metadata:NAME`.
 import type { NamedContextInput } from '../session/index.js';
+import { pb } from '../gen/ops.js';
+import type { ImageConfig } from '../oci/types.js';
 import { detectRemoteContext, type RemoteContext } from '../convert/index.js';
 import { formatReference, isReferenceError, parseReference } from '../oci/reference.js';
 import { Caps, type OciStore } from '../llb/index.js';
@@ -22,7 +26,9 @@ export type NamedContextOpt =
    */
   | { key: string; kind: 'oci-layout'; storeId: string; ref: string; digest: string }
   /** `git://…`, `git@…`, or an http(s) URL: a git repository (a `.git` path), else a download. */
-  | { key: string; kind: 'remote'; remote: RemoteContext };
+  | { key: string; kind: 'remote'; remote: RemoteContext }
+  /** `input:NAME`: the frontend input NAME; `config`, the image config its metadata carries, if any. */
+  | { key: string; kind: 'input'; input: string; config?: ImageConfig };
 
 const CONTEXT_PREFIX = 'context:';
 const FORMS = 'expected docker-image://REF, local:DIR, oci-layout://REF, a git URL or an http(s) URL';
@@ -46,15 +52,35 @@ export function parseNamedContexts(opts: Record<string, string>): NamedContextOp
     if (kind === 'docker-image') out.push({ key, kind: 'image', ref: rest });
     else if (kind === 'local') out.push({ key, kind: 'local', name: rest, sharedKey: opts[`sharedkey:localdir:${key}`] ?? '' });
     else if (kind === 'oci-layout') out.push(ociLayoutContext(key, value, rest));
-    else if (kind === 'input') {
-      throw unsupported(key, value, "a bake target's result as a context is not supported by punch; build that target, push it and pass docker-image://REF");
-    } else if (kind === 'git' || kind === 'http' || kind === 'https') {
+    else if (kind === 'input') out.push(inputContext(key, value, rest, opts[`input-metadata:${rest}`]));
+    else if (kind === 'git' || kind === 'http' || kind === 'https') {
       const remote = detectRemoteContext(value);
       if (!remote || (kind === 'git' && remote.kind !== 'git')) throw unsupported(key, value, `invalid git context: write git://HOST/REPO[#REF[:DIR]], git@HOST:REPO[#REF[:DIR]] or https://HOST/REPO.git[#REF[:DIR]]`);
       out.push({ key, kind: 'remote', remote });
     } else throw unsupported(key, value, `unsupported context source ${kind}: ${FORMS}`);
   }
   return out;
+}
+
+/**
+ * `input:NAME`, with `input-metadata:NAME`: JSON of byte strings (base64, as Go writes []byte) whose
+ * `containerimage.config` is the input's image config, as Docker's frontend reads it.
+ */
+function inputContext(key: string, value: string, input: string, metadata: string | undefined): NamedContextOpt {
+  if (input === '') throw unsupported(key, value, 'the input has no name: bake sends input:NAME');
+  if (metadata === undefined) return { key, kind: 'input', input };
+  let config: ImageConfig | undefined;
+  try {
+    const m = JSON.parse(metadata) as Record<string, unknown>;
+    const raw = m['containerimage.config'];
+    if (raw !== undefined) {
+      if (typeof raw !== 'string') throw new Error('containerimage.config is not a byte string');
+      config = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ImageConfig;
+    }
+  } catch (e) {
+    throw unsupported(key, value, `input-metadata:${input} does not read as bake's JSON: ${(e as Error).message}`);
+  }
+  return config ? { key, kind: 'input', input, config } : { key, kind: 'input', input };
 }
 
 /** `<storeID>[:tag]@<digest>` (buildx resolves the tag to the digest before it sends the opt). */
@@ -103,12 +129,22 @@ export function ociLayoutResolve(contexts: readonly NamedContextOpt[], sessionId
 /** Solves and reads one session dir's `.dockerignore`; undefined when it has none. */
 export type IgnoreReader = (definition: ReturnType<typeof localDefinition>['definition']) => Promise<Uint8Array | undefined>;
 
+/** The frontend inputs of the build (the bridge's Inputs call), asked for only when a context names one. */
+export type InputsReader = () => Promise<Record<string, pb.Definition.$Properties>>;
+
 /** The session's view of the named contexts: each directory with its own .dockerignore, read through BuildKit. */
-export async function loadNamedContexts(contexts: readonly NamedContextOpt[], sessionId: string | undefined, readIgnore: IgnoreReader): Promise<NamedContextInput[]> {
+export async function loadNamedContexts(contexts: readonly NamedContextOpt[], sessionId: string | undefined, readIgnore: IgnoreReader, readInputs: InputsReader): Promise<NamedContextInput[]> {
   const session = sessionId ? { sessionId } : {};
+  const inputs = contexts.some((c) => c.kind === 'input') ? await readInputs() : {};
   return Promise.all(
     contexts.map(async (c): Promise<NamedContextInput> => {
       if (c.kind === 'image') return { key: c.key, value: { kind: 'image', ref: c.ref } };
+      if (c.kind === 'input') {
+        const definition = inputs[c.input];
+        if (!definition) throw new FrontendError(`build context ${c.key}=input:${c.input}: the build has no input ${c.input} (bake sends one for a target: context)`);
+        const bytes = pb.Definition.encode(definition).finish();
+        return { key: c.key, value: { kind: 'input', definition: bytes, ...(c.config ? { config: c.config } : {}) } };
+      }
       if (c.kind === 'remote') return { key: c.key, value: { kind: 'remote', remote: c.remote } };
       if (c.kind === 'oci-layout') {
         return { key: c.key, value: { kind: 'oci-layout', ref: `oci-layout://${c.ref}`, ...(sessionId ? { store: { sessionId, storeId: c.storeId } } : {}) } };

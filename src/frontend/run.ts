@@ -200,7 +200,12 @@ class FrontendSession {
       ...(opts.toolsImage !== undefined ? { toolsImage: opts.toolsImage } : {}),
       ...(opts.source !== undefined ? { frontendImage: opts.source } : {}),
       pinToolsImage: true,
-      namedContexts: await loadNamedContexts(opts.namedContexts, opts.sessionId, async (definition) => this.readOptional(await this.solveRef(definition), '.dockerignore')),
+      namedContexts: await loadNamedContexts(
+        opts.namedContexts,
+        opts.sessionId,
+        async (definition) => this.readOptional(await this.solveRef(definition), '.dockerignore'),
+        () => this.bridge.inputs(),
+      ),
       ...(opts.noCache.kind === 'all' ? { noCache: true as const } : opts.noCache.kind === 'stages' ? { noCache: opts.noCache.stages } : {}),
     };
     if (opts.requestId) {

@@ -1,7 +1,7 @@
 // Named contexts (`--build-context NAME=…`, BuildKit's `context:NAME[::PLATFORM]` opts) read once for
 // every way in: each key's value checked and normalised, each directory's own .dockerignore parsed,
 // and the lookup the planner matches FROM names, stage names and `--from` values against.
-import type { ContextSource, NamedContexts, NamedLocal, OciStore, RemoteContext } from '../convert/index.js';
+import type { ContextSource, NamedContexts, NamedInput, NamedLocal, OciStore, RemoteContext } from '../convert/index.js';
 import { contextName, isOciLayoutRef, isReferenceError, normalizeReference } from '../oci/reference.js';
 import { formatPlatform, isPlatformError, parsePlatform, type Platform } from '../platform.js';
 import type { NamedContextSource } from '../plan/types.js';
@@ -16,7 +16,9 @@ export type NamedContextValue =
   /** A directory; `ignore` is its `.dockerignore`, if it has one. */
   | { kind: 'local'; local: Omit<ContextSource, 'excludePatterns'>; ignore?: Uint8Array; sharedKey?: string }
   /** A git repository or an HTTP download, which BuildKit fetches. */
-  | { kind: 'remote'; remote: RemoteContext };
+  | { kind: 'remote'; remote: RemoteContext }
+  /** A frontend input (a bake target's result), with its image config if it has one. */
+  | ({ kind: 'input' } & NamedInput);
 
 export interface NamedContextInput {
   /** `NAME` or `NAME::PLATFORM`. */
@@ -42,7 +44,7 @@ function splitKey(key: string): { name: string; platform?: Platform } {
 }
 
 function source(key: string, value: NamedContextValue): NamedContextSource {
-  if (value.kind === 'local' || value.kind === 'remote') return { kind: 'local', key };
+  if (value.kind === 'local' || value.kind === 'remote' || value.kind === 'input') return { kind: 'local', key };
   if (value.kind === 'oci-layout') {
     if (!isOciLayoutRef(value.ref)) throw new NamedContextError(`named context "${key}": ${value.ref} is not an oci-layout:// reference`);
     return { kind: 'image', ref: value.ref };
@@ -59,11 +61,13 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
   const locals = new Map<string, NamedLocal>();
   const ociStores = new Map<string, OciStore>();
   const remotes = new Map<string, RemoteContext>();
+  const given = new Map<string, NamedInput>();
   for (const { key, value } of inputs) {
     const { name, platform } = splitKey(key);
     byKey.set(platform ? `${name}::${formatPlatform(platform)}` : name, source(key, value));
     if (value.kind === 'oci-layout' && value.store) ociStores.set(value.ref, value.store);
     if (value.kind === 'remote') remotes.set(key, value.remote);
+    if (value.kind === 'input') given.set(key, value.config ? { definition: value.definition, config: value.config } : { definition: value.definition });
     if (value.kind === 'local') {
       locals.set(key, { ...value.local, key, sharedKey: value.sharedKey ?? '', excludePatterns: excludePatterns(value.ignore, `${key}/.dockerignore`) });
     }
@@ -73,5 +77,6 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
     locals,
     ociStores,
     remotes,
+    inputs: given,
   };
 }

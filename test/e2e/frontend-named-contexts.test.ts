@@ -8,8 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { dockerBuild, e2e, imageRootfs, makeContext, onEachEngine } from './engine.js';
-import { URUNC, punchBuildOk, punchContext, tree } from './frontend-support.js';
+import { docker, dockerBuild, e2e, imageInspect, imageRootfs, makeContext, onEachEngine } from './engine.js';
+import { URUNC, punchBuildOk, punchContext, syntaxLine, tree } from './frontend-support.js';
 import { makeGitRepo, startRemoteServer, type RemoteServer } from './remote-server.js';
 
 const LABELS = `LABEL ${URUNC}binary=/unikernel/app.hvt ${URUNC}unikernelType=rumprun ${URUNC}hypervisor=hvt\n`;
@@ -37,6 +37,24 @@ onEachEngine(() => {
     const context = punchContext(`FROM alpine AS kernel\nRUN exit 1\nFROM scratch\nCOPY --from=kernel app.hvt /unikernel/app.hvt\n${LABELS}`);
     await punchBuildOk({ context, tag: 'punch-e2e/named:stage', extraArgs: ['--build-context', `kernel=${kernel}`] });
     expect(tree(await imageRootfs('punch-e2e/named:stage'))['/unikernel/app.hvt']).toMatchObject({ content: Buffer.from('prebuilt\n') });
+  });
+
+  test("bake's target: context: COPY --from and FROM read the other target's result, with its image config", async () => {
+    const dir = makeContext({
+      'Dockerfile.kernel': `FROM ${e2e().busyboxImage}\nENV KERNEL_FLAVOUR=tiny\nCOPY app.hvt /out/app.hvt\n`,
+      Containerfile: `${syntaxLine()}FROM kernel\nCOPY --from=kernel /out/app.hvt /unikernel/app.hvt\n${LABELS}`,
+      'app.hvt': 'kernel from the bake target\n',
+      'docker-bake.hcl': [
+        'target "kernel" {\n  dockerfile = "Dockerfile.kernel"\n}',
+        'target "app" {\n  dockerfile = "Containerfile"\n  contexts = { kernel = "target:kernel" }\n  tags = ["punch-e2e/named:bake"]\n}',
+      ].join('\n'),
+    });
+    const r = await docker(['buildx', 'bake', '--progress=plain', 'app'], { cwd: dir, timeoutMs: 300_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const files = tree(await imageRootfs('punch-e2e/named:bake'));
+    expect(files['/unikernel/app.hvt']).toMatchObject({ content: Buffer.from('kernel from the bake target\n') });
+    expect(files['/bin/busybox']).toBeDefined();
+    expect((await imageInspect('punch-e2e/named:bake')).Config.Env).toContain('KERNEL_FLAVOUR=tiny');
   });
 
   describe('remote named contexts', () => {

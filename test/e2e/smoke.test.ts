@@ -57,7 +57,7 @@ describe('the punch frontend image', () => {
     const config = JSON.parse(r.stdout) as { config: { Labels: Record<string, string>; Entrypoint: string[] } };
     expect(config.config.Labels).toEqual({
       'moby.buildkit.frontend.network.none': 'true',
-      'moby.buildkit.frontend.caps': 'moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts',
+      'moby.buildkit.frontend.caps': 'moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.inputs',
     });
     expect(config.config.Entrypoint).toEqual(['node', '/punch/punch.cjs', 'frontend']);
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/convert/index.js';
 import { pb } from '../../src/gen/pb.js';
+import { encodeDefinition, image, marshal, mkdir } from '../../src/llb/index.js';
 import { FakeStatus, pongV08 } from './fake-bridge.js';
 import { envWith, handlersFor, run, sourceOf, type Scenario } from './run-harness.js';
 
@@ -165,5 +166,36 @@ describe('context:NAME=<git or http(s) URL>', () => {
     const r = await run({ pong: pongV08, dockerfileDir: { Containerfile: COPY_FROM_KERNEL } }, env, buildGraph);
     expect(r.returned.error ?? null).toBeNull();
     expect(graphSources(r.fake.requests('Solve')).map((s) => s.identifier)).toEqual(['git://git.example/kernel.git#v1']);
+  });
+});
+
+describe('context:NAME=input:NAME (bake target: contexts)', () => {
+  // What bake hands over for a target: its result's Definition, here an image with a file op on top.
+  const kernelDef = pb.Definition.decode(
+    encodeDefinition(marshal(image('127.0.0.1:5000/kernel:1').file(mkdir('/out', 0o755), { customName: '[kernel 2/2] RUN make' }), { platform: { os: 'linux', architecture: 'amd64' } })),
+  );
+  const withInput = (containerfile: string): Scenario => ({
+    dockerfileDir: { Containerfile: containerfile },
+    overrides: { Inputs: () => ({ Definitions: { kernel: kernelDef } }) },
+  });
+
+  it("makes COPY --from=NAME read the input's result: its ops go into the graph as bake sent them", async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=input:kernel']);
+    const r = await run(withInput(COPY_FROM_KERNEL), env, buildGraph);
+    expect(r.returned.error ?? null).toBeNull();
+    const solved = r.fake.requests('Solve').at(-1)!.Definition!.def!;
+    for (const op of kernelDef.def!.slice(0, -1)) expect(solved).toContainEqual(op);
+    expect(r.fake.requests('Inputs')).toHaveLength(1);
+  });
+
+  it('asks for no inputs when no context names one', async () => {
+    const r = await run({ dockerfileDir: { Containerfile: `FROM scratch\nCOPY k /unikernel/kernel\n${LABELS}` } }, envWith(['filename=Containerfile']), buildGraph);
+    expect(r.fake.requests('Inputs')).toEqual([]);
+  });
+
+  it('is refused, naming the context, when the build has no input of that name', async () => {
+    const env = envWith(['filename=Containerfile', 'context:kernel=input:other']);
+    const r = await run(withInput(COPY_FROM_KERNEL), env, buildGraph);
+    expect(r.returned.error?.message).toBe('build context kernel=input:other: the build has no input other (bake sends one for a target: context)');
   });
 });

@@ -189,6 +189,21 @@ describe('the HTTP/2 switch (PUNCH_FRONTEND_HTTP2)', () => {
 });
 
 describe('named contexts (context:NAME opts from --build-context)', () => {
+  it("reads input:NAME (bake's target: context) with the image config its input-metadata carries", () => {
+    const config = { architecture: 'amd64', os: 'linux', config: { Env: ['A=1'] }, rootfs: { type: 'layers', diff_ids: [] } };
+    const metadata = JSON.stringify({ 'containerimage.config': Buffer.from(JSON.stringify(config)).toString('base64') });
+    const o = parseFrontendOptions({ 'context:kernel': 'input:kernel', 'input-metadata:kernel': metadata });
+    expect(o.namedContexts).toEqual([{ key: 'kernel', kind: 'input', input: 'kernel', config }]);
+  });
+
+  it('reads input:NAME without metadata as files with no image config', () => {
+    expect(parseFrontendOptions({ 'context:kernel': 'input:kernel' }).namedContexts).toEqual([{ key: 'kernel', kind: 'input', input: 'kernel' }]);
+  });
+
+  it('refuses input metadata that is not JSON, naming the opt', () => {
+    expect(() => parseFrontendOptions({ 'context:kernel': 'input:kernel', 'input-metadata:kernel': '{' })).toThrow(/^build context kernel=input:kernel: input-metadata:kernel does not read as bake's JSON: /);
+  });
+
   it.each([
     ['https://example.com/k.git#v1:boot', { kind: 'git', url: 'https://example.com/k.git#v1:boot', remote: 'https://example.com/k.git', ref: 'v1', subdir: 'boot' }],
     ['git://example.com/k#main', { kind: 'git', url: 'git://example.com/k#main', remote: 'git://example.com/k', ref: 'main', subdir: '' }],
@@ -227,7 +242,7 @@ describe('named contexts (context:NAME opts from --build-context)', () => {
     ['oci-layout://store1:latest', 'the oci-layout reference has no digest'],
     ['oci-layout://@sha256:' + 'a'.repeat(64), 'the oci-layout reference has no store ID'],
     ['oci-layout://store1@sha256:abc', 'could not parse the oci-layout reference'],
-    ['input:target', "a bake target's result as a context is not supported by punch"],
+    ['input:', 'the input has no name'],
     ['git://', 'invalid git context: write git://HOST/REPO'],
     ['ftp://host/x', 'unsupported context source ftp'],
   ])('refuses %s, naming the context and what to do', (value, message) => {

@@ -12,8 +12,7 @@ const built = marshal(
     .root(),
   { platform: amd64 },
 );
-// As a frontend's Inputs call hands it over: a decoded pb.Definition.
-const input = pb.Definition.decode(encodeDefinition(built));
+const input = encodeDefinition(built);
 
 describe('definitionState', () => {
   it('marshals back to the very Definition it came from', () => {
@@ -36,12 +35,12 @@ describe('definitionState', () => {
   });
 
   it('is scratch for an empty Definition', () => {
-    expect(definitionState({ def: [] }, amd64).output).toBeUndefined();
+    expect(definitionState(new Uint8Array(), amd64).output).toBeUndefined();
   });
 
   it('refuses an op whose input the Definition does not hold, naming the digest', () => {
     const ops = decodeDefinition(encodeDefinition(built)).ops;
-    const withoutSource = { def: ops.filter((o) => !o.op.source).map((o) => o.bytes) };
+    const withoutSource = pb.Definition.encode({ def: ops.filter((o) => !o.op.source).map((o) => o.bytes) }).finish();
     expect(() => definitionState(withoutSource, amd64)).toThrow(/names input sha256:[0-9a-f]{64}, which the definition does not hold/);
   });
 });

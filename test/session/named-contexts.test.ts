@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, PunchError } from '../../src/diagnostics.js';
 import { detectRemoteContext } from '../../src/convert/index.js';
-import { decodeDefinition, encodeDefinition } from '../../src/llb/index.js';
+import { decodeDefinition, encodeDefinition, image as llbImage, marshal } from '../../src/llb/index.js';
+import type { ImageConfig } from '../../src/oci/types.js';
 import { NamedContextError, planSession, type NamedContextInput, type SessionInput } from '../../src/session/index.js';
 
 const URUNC = 'com.urunc.unikernel.';
@@ -108,6 +109,22 @@ describe('a named context that is a git repository or an HTTP download', () => {
   it('can be a stage base: FROM NAME builds on the checkout', async () => {
     const src = await sources(input(`FROM kernel\n${LABELS}`, [remote('kernel', 'git://git.example/kernel#main')]));
     expect(src.map((s) => s.id)).toEqual(['git://git.example/kernel#main']);
+  });
+});
+
+describe("a named context that is a frontend input (bake's target: context)", () => {
+  const kernelDef = encodeDefinition(marshal(llbImage('127.0.0.1:5000/kernel:1'), { platform: amd64 }));
+  const given = (key: string, config?: ImageConfig): NamedContextInput => ({ key, value: { kind: 'input', definition: kernelDef, ...(config ? { config } : {}) } });
+
+  it('is what COPY --from=NAME reads: the ops of its Definition', async () => {
+    const src = await sources(input(`FROM scratch\nCOPY --from=kernel /k /unikernel/kernel\n${LABELS}`, [given('kernel')]));
+    expect(src.map((s) => s.id)).toEqual(['docker-image://127.0.0.1:5000/kernel:1']);
+  });
+
+  it('as a stage base, gives the image its config', async () => {
+    const config: ImageConfig = { architecture: 'amd64', os: 'linux', config: { Env: ['FROM_TARGET=1'] }, rootfs: { type: 'layers', diff_ids: [] } };
+    const [g] = (await planSession(input(`FROM kernel\n${LABELS}`, [given('kernel', config)]))).graphs;
+    expect(g!.config.config.Env).toContain('FROM_TARGET=1');
   });
 });
 
