@@ -48,9 +48,9 @@ export function gitContextState(c: Extract<RemoteContext, { kind: 'git' }>, keep
   return git(c.remote, ref, { customName: `[internal] load git source ${c.url}`, ...(keepGitDir ? { keepGitDir: true } : {}) });
 }
 
-/** The download of an HTTP context, one file named `context`. */
-export function httpContextState(c: Extract<RemoteContext, { kind: 'http' }>): State {
-  return http(c.url, { filename: HTTP_CONTEXT_FILE, customName: '[internal] load remote build context' });
+/** The download of an HTTP context, one file named `context`; `name` is its progress line. */
+export function httpContextState(c: Extract<RemoteContext, { kind: 'http' }>, name = '[internal] load remote build context'): State {
+  return http(c.url, { filename: HTTP_CONTEXT_FILE, customName: name });
 }
 
 /**
@@ -58,8 +58,7 @@ export function httpContextState(c: Extract<RemoteContext, { kind: 'http' }>): S
  * (dockerui/namedcontext.go): the checkout, or the download as one file named `context`, never unpacked.
  */
 export function namedRemoteState(c: RemoteContext, key: string): State {
-  if (c.kind === 'git') return gitContextState(c, false);
-  return http(c.url, { filename: HTTP_CONTEXT_FILE, customName: `[context ${key}] ${c.url}` });
+  return c.kind === 'git' ? gitContextState(c, false) : httpContextState(c, `[context ${key}] ${c.url}`);
 }
 
 /** An archive download unpacked into an empty filesystem (Docker's ADD rules: tar, gzip, bzip2, xz). */

@@ -67,7 +67,10 @@ export function readNamedContexts(inputs: readonly NamedContextInput[]): NamedCo
     byKey.set(platform ? `${name}::${formatPlatform(platform)}` : name, source(key, value));
     if (value.kind === 'oci-layout' && value.store) ociStores.set(value.ref, value.store);
     if (value.kind === 'remote') remotes.set(key, value.remote);
-    if (value.kind === 'input') given.set(key, value.config ? { definition: value.definition, config: value.config } : { definition: value.definition });
+    if (value.kind === 'input') {
+      const { kind: _, ...input } = value;
+      given.set(key, input);
+    }
     if (value.kind === 'local') {
       locals.set(key, { ...value.local, key, sharedKey: value.sharedKey ?? '', excludePatterns: excludePatterns(value.ignore, `${key}/.dockerignore`) });
     }
