@@ -34,13 +34,17 @@ class HashThread {
   readonly #waiting = new Map<number, Waiter[]>();
   #pending = 0;
   #failure: Error | undefined;
+  #closing = false;
 
   constructor() {
     this.#worker = new Worker(HASH_SOURCE, { eval: true });
     // Idle, the thread does not keep the process alive; with blocks in hand it does.
     this.#worker.unref();
     this.#worker.on('message', (m: { id: number; hex?: string }) => {
-      if (--this.#pending === 0) this.#worker.unref();
+      // Closing, the thread stays ref'd: an acknowledgement that arrives between terminate() and the
+      // exit would otherwise unref it, and with nothing else to wait for, the process would end
+      // (exit code 0) before the exit event resolves terminate().
+      if (--this.#pending === 0 && !this.#closing) this.#worker.unref();
       this.#waiting.get(m.id)?.shift()?.resolve(m.hex);
       if (m.hex !== undefined) this.#waiting.delete(m.id);
     });
@@ -70,6 +74,7 @@ class HashThread {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#fail(new Error('the input hashing thread was stopped'));
     // An idle thread is unref'd: without this, nothing would keep the process alive until its exit
     // event, and an interrupted build could end with exit code 0 before reporting the interruption.

@@ -84,6 +84,7 @@ export class BlockPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
   #failure: Error | undefined;
+  #closing = false;
 
   constructor(workers: number, zstdPath: string | undefined) {
     for (let i = 0; i < workers; i++) {
@@ -96,7 +97,8 @@ export class BlockPool {
         // A pool that failed or closed has already settled its jobs.
         if (!p) return;
         slot.current = undefined;
-        slot.worker.unref();
+        // Closing, a worker stays ref'd until it exits (see HashThread's message handler).
+        if (!this.#closing) slot.worker.unref();
         if (m.error !== undefined) p.reject(new Error(`compressing a block: ${m.error}`));
         else p.resolve({ out: m.big ?? new Uint8Array(m.out, 0, m.outLen), crc: m.crc!, outBuf: m.out });
         this.#next(slot);
@@ -146,6 +148,7 @@ export class BlockPool {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     // Idle workers are unref'd; each is ref'd again so its exit is waited for (see HashThread.close).
     await Promise.all(
       this.#slots.map((s) => {
